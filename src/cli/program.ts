@@ -1,0 +1,191 @@
+import { Command, CommanderError, Option } from 'commander';
+import { normaliseThresholds } from '../domain/health.js';
+import type { JsonObject } from '../domain/records.js';
+import { clampPage } from '../domain/run-history.js';
+import type { Instant } from '../domain/time.js';
+import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
+import { openEvidenceStore } from '../store/open-store.js';
+import { buildHealthReport } from '../usecases/health.js';
+import { readRunDashboard, readRunHistory } from '../usecases/run-history.js';
+import { planRetries, trendSuppressions } from '../usecases/standalone.js';
+import { runWorkerPass } from '../usecases/worker-pass.js';
+import { loadRetryPolicy, readObjectFile } from './config-file.js';
+import { InputError, UsageError } from './errors.js';
+import { renderDashboard, renderHealth, renderHistory, renderRetryPlan, renderTrend, renderWorkerPass } from './render.js';
+import { decimal, providerList, resolveNow, wholeNumber } from './values.js';
+
+export const COMMAND = {
+  worker: 'endpoint-remediation-sla-escalation-recurrence-automation',
+  history: 'endpoint-remediation-sla-escalation-recurrence-automation-history',
+  dashboard: 'endpoint-remediation-sla-escalation-recurrence-automation-dashboard',
+  health: 'endpoint-remediation-sla-escalation-recurrence-automation-health',
+  retryPlan: 'endpoint-remediation-sla-escalation-recurrence-retry-plan',
+  trends: 'endpoint-remediation-sla-escalation-suppression-trends'
+} as const;
+
+export const DEFAULT_SQLITE = '.cavra/evidence/metadata.db';
+export const DEFAULT_WORKER_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+interface StoreFlags {
+  metadataJson?: string;
+  sqlite?: string;
+  now?: string;
+  json?: boolean;
+  lookbackHours: number;
+}
+
+function withCommonOptions(command: Command, sqliteDefault: string | undefined, lookback = true): Command {
+  command
+    .option('--metadata-json <path>', 'evidence metadata JSON store (read and written)')
+    .option('--sqlite <path>', 'evidence metadata SQLite store (read and written)', sqliteDefault)
+    .option('--now <instant>', 'compute as of this ISO-8601 instant (default: $CAVRA_NOW, else the clock)')
+    .option('--json', 'print the full JSON result');
+  if (lookback) {
+    command.option('--lookback-hours <hours>', 'history the computation reads', wholeNumber(1), 168);
+  }
+  return command;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('cavra')
+    .description('CAVRA recurrence automation: the worker pass, its history, dashboard and health.')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) })
+    .showSuggestionAfterError(false);
+  const release = program.command('release').description('Release-governance commands.');
+  const configure = (command: Command) =>
+    command.exitOverride().configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: () => {} }).allowExcessArguments(false);
+  configure(release);
+
+  const print = (flags: StoreFlags, result: JsonObject, render: (r: JsonObject) => string) =>
+    io.out(flags.json ? JSON.stringify(result, null, 2) : render(result));
+
+  const withStore = <T>(flags: StoreFlags, work: (store: EvidenceStore, now: Instant) => T): T => {
+    const now = resolveNow(flags.now, io.env);
+    const store = openEvidenceStore({ metadataJson: flags.metadataJson, sqlite: flags.sqlite }, now);
+    try {
+      return work(store, now);
+    } finally {
+      store.close();
+    }
+  };
+
+  configure(withCommonOptions(release.command(COMMAND.worker), DEFAULT_SQLITE))
+    .description('Run one worker pass: retry plan, suppression trend, owner digests and the run record.')
+    .option('--retry-policy <path>', 'retry policy JSON or YAML')
+    .option('--config <path>', 'connector configuration (read only with --execute)')
+    .option('--output <path>', 'folder for delivery evidence files', DEFAULT_WORKER_OUTPUT)
+    .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
+    .option('--retries <n>', 'delivery retries per provider', wholeNumber(0), 2)
+    .option('--timeout-seconds <s>', 'delivery timeout per attempt', decimal(0.1), 10)
+    .option('--schedule-interval-minutes <n>', 'minutes between scheduled passes', wholeNumber(1), 60)
+    .option('--max-digest-plans <n>', 'newest recurrence plans to digest (1-25)', wholeNumber(1), 5)
+    .addOption(new Option('--dry-run', 'plan and record only (the default)').conflicts('execute'))
+    .option('--execute', 'deliver owner digests (needs --config)')
+    .option('--generated-by <actor>', 'who ran the pass', 'release-manager')
+    .action((flags) => {
+      const retryPolicy = loadRetryPolicy(flags.retryPolicy);
+      const execute = Boolean(flags.execute);
+      if (execute && flags.config) {
+        readObjectFile(flags.config, '--config');
+        throw new InputError('--execute with --config: connector delivery is not available in this build; run without --config to record the digests as not configured');
+      }
+      withStore(flags, (store, now) => {
+        const result = runWorkerPass({
+          store,
+          now,
+          lookbackHours: flags.lookbackHours,
+          schedule: { intervalMinutes: flags.scheduleIntervalMinutes, enabled: true },
+          execute,
+          connectorConfigured: false,
+          generatedBy: flags.generatedBy,
+          retryPolicy,
+          maxDigestPlans: Math.min(25, flags.maxDigestPlans)
+        });
+        print(flags, result, renderWorkerPass);
+      });
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.history), DEFAULT_SQLITE, false))
+    .description('List recorded worker runs, newest first.')
+    .option('--dry-run', 'only dry runs')
+    .option('--no-dry-run', 'only executed runs')
+    .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+    .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
+    .action((flags) => {
+      withStore({ ...flags, lookbackHours: 0 }, (store) => {
+        print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset)), renderHistory);
+      });
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.dashboard), DEFAULT_SQLITE))
+    .description('Summarise the worker runs of the lookback window.')
+    .action((flags) => {
+      withStore(flags, (store, now) => print(flags, readRunDashboard(store, now, flags.lookbackHours), renderDashboard));
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.health), DEFAULT_SQLITE))
+    .description("Report the worker's own health: missed and failed runs, connector failures, stale evidence.")
+    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+    .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
+    .action((flags) => {
+      withStore(flags, (store, now) => {
+        const thresholds = normaliseThresholds(flags.expectedIntervalMinutes, flags.staleMetadataMinutes);
+        print(flags, buildHealthReport({ store, now, thresholds, lookbackHours: flags.lookbackHours }), renderHealth);
+      });
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.retryPlan), DEFAULT_SQLITE))
+    .description('Plan retries of failed recurrence deliveries and record the plan.')
+    .option('--retry-policy <path>', 'retry policy JSON or YAML')
+    .option('--generated-by <actor>', 'who made the plan', 'release-manager')
+    .action((flags) => {
+      const policy = loadRetryPolicy(flags.retryPolicy);
+      withStore(flags, (store, now) =>
+        print(flags, planRetries({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy, policy }), renderRetryPlan)
+      );
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.trends), DEFAULT_SQLITE))
+    .description('Count suppressed and waiting routes by category, owner and provider, and record the trend.')
+    .option('--generated-by <actor>', 'who made the trend', 'release-manager')
+    .action((flags) => {
+      withStore(flags, (store, now) =>
+        print(flags, trendSuppressions({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy }), renderTrend)
+      );
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code: 0 done, 1 bad input or configuration, 2 bad usage. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      const message = error.message.replace(/^error:\s*/i, '');
+      io.err(`cavra: ${message}`);
+      return error.code === 'commander.invalidArgument' ? 1 : 2;
+    }
+    if (error instanceof UsageError) {
+      io.err(`cavra: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof InputError || error instanceof StoreError) {
+      io.err(`cavra: ${error.message}`);
+      return 1;
+    }
+    io.err(`cavra: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

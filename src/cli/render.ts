@@ -1,0 +1,101 @@
+import { artifactOf, num, objects, str, type JsonObject } from '../domain/records.js';
+
+// Short human summaries for the terminal; `--json` prints the full result instead.
+
+function counts(map: unknown): string {
+  const entries = Object.entries((map ?? {}) as Record<string, number>).sort(([, a], [, b]) => b - a);
+  return entries.length === 0 ? 'none' : entries.map(([name, n]) => `${name} ${n}`).join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function renderWorkerPass(result: JsonObject): string {
+  const run = result.run as JsonObject;
+  const summary = run.summary as JsonObject;
+  const schedule = run.schedule as JsonObject;
+  const trend = run.suppression_trend as JsonObject;
+  const digests = objects(result.owner_digests);
+  const skipped = digests[0] ? str(digests[0].skipped) : '';
+  const retries = objects((run.retry_plan as JsonObject).retry_decisions);
+  const lines = [
+    `Recurrence automation run ${str(run.run_id)} (${run.dry_run === false ? 'execute' : 'dry run'}, ${str(run.status)})`,
+    `  window      ${str(schedule.window_start)} to ${str(schedule.window_end)} (every ${num(schedule.interval_minutes)} min)`,
+    `  retry plan  ${num(summary.retryable_count)} retryable, ${num(summary.waiting_retry_count)} waiting, ${num(summary.suppressed_retry_count)} suppressed`,
+    `  digests     ${plural(num(summary.owner_digest_count), 'owner digest')}, ${plural(num(summary.owner_digest_route_count), 'unresolved route')}${skipped ? ` (not sent: ${skipped})` : ''}`,
+    `  trend       ${plural(num(summary.suppression_event_count), 'suppression event')}: ${counts(trend.category_counts)}`,
+    `  follow-ups  ${num(summary.follow_up_action_count)}`,
+    `  indexed     ${(result.indexed_metadata_stores as string[]).join(', ') || 'nowhere (no store given)'}`
+  ];
+  const retryable = retries.filter((d) => d.action === 'retry');
+  if (retryable.length > 0) {
+    lines.push('Look at: recurrence deliveries eligible for retry');
+    for (const d of retryable.slice(0, 5)) lines.push(`  - ${str(d.provider)} for ${str(d.recurrence_plan_id)} (${num(d.retry_count)} failed so far)`);
+    if (retryable.length > 5) lines.push(`  - and ${retryable.length - 5} more (use --json)`);
+  }
+  return lines.join('\n');
+}
+
+export function renderHealth(report: JsonObject): string {
+  const lines = [
+    `Recurrence automation health: ${str(report.alert_level).toUpperCase()}`,
+    `  latest run   ${report.latest_run_id ? `${str(report.latest_run_id)} at ${str(report.latest_run_at)} (${report.latest_run_age_minutes ?? '?'} min ago, ${str(report.latest_run_status)})` : 'none recorded'}`,
+    `  missed runs  ${num(report.missed_run_count)} (expected every ${num(report.expected_interval_minutes)} min)`,
+    `  failed jobs  ${num(report.failed_job_count)}`,
+    `  connectors   ${num(report.connector_delivery_failure_count)} failed deliveries in current streaks`,
+    `  stale        ${num(report.stale_metadata_count)} of 4 stages (threshold ${num(report.stale_metadata_minutes)} min)`
+  ];
+  const alerts = objects(report.alerts);
+  if (alerts.length > 0) {
+    lines.push('Look at:');
+    for (const alert of alerts) lines.push(`  - [${str(alert.severity)}] ${str(alert.category)}: ${str(alert.message)}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderHistory(history: JsonObject): string {
+  const items = objects(history.items);
+  const lines = [`Recurrence automation runs: ${num(history.total)} in all, showing ${items.length} from offset ${num(history.offset)}`];
+  for (const record of items) {
+    const run = artifactOf(record);
+    const summary = (run.summary ?? {}) as JsonObject;
+    lines.push(
+      `  ${str(record.created_at)}  ${str(record.session_id)}  ${run.dry_run === false ? 'execute' : 'dry-run'}  ${str(run.status) || 'succeeded'}  retryable ${num(summary.retryable_count)}  digests ${num(summary.owner_digest_count)}  events ${num(summary.suppression_event_count)}`
+    );
+  }
+  return lines.join('\n');
+}
+
+export function renderDashboard(dashboard: JsonObject): string {
+  return [
+    `Recurrence automation dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}`,
+    `  runs         ${num(dashboard.run_count)} (${num(dashboard.dry_run_count)} dry-run, ${num(dashboard.executed_count)} executed; ${num(dashboard.failed_count)} failed, ${num(dashboard.partial_count)} partial)`,
+    `  retryable    ${num(dashboard.retryable_count)} (summed over runs)`,
+    `  digests      ${num(dashboard.owner_digest_count)}`,
+    `  suppression  ${num(dashboard.suppression_event_count)} events`
+  ].join('\n');
+}
+
+export function renderRetryPlan(result: JsonObject): string {
+  const plan = result.plan as JsonObject;
+  return [
+    `Retry plan ${str(plan.retry_plan_id)}: ${str(plan.alert_level).toUpperCase()}`,
+    `  ${num(plan.retryable_count)} retryable, ${num(plan.waiting_count)} waiting, ${num(plan.suppressed_count)} suppressed of ${plural(num(plan.decision_count), 'decision')}`,
+    ...objects(plan.retry_decisions)
+      .slice(0, 10)
+      .map((d) => `  - ${str(d.action).padEnd(8)} ${str(d.provider).padEnd(10)} ${str(d.recurrence_plan_id)}: ${str(d.reason)}`),
+    `  indexed ${(result.indexed_metadata_stores as string[]).join(', ') || 'nowhere'}`
+  ].join('\n');
+}
+
+export function renderTrend(result: JsonObject): string {
+  const trend = result.trend as JsonObject;
+  return [
+    `Suppression trend ${str(trend.trend_id)}: ${plural(num(trend.suppression_event_count), 'event')}`,
+    `  by category  ${counts(trend.category_counts)}`,
+    `  by owner     ${counts(trend.owner_counts)}`,
+    `  by provider  ${counts(trend.provider_counts)}`,
+    `  indexed ${(result.indexed_metadata_stores as string[]).join(', ') || 'nowhere'}`
+  ].join('\n');
+}

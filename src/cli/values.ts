@@ -1,0 +1,45 @@
+import { InvalidArgumentError } from 'commander';
+import { parseInstant, type Instant } from '../domain/time.js';
+import { InputError } from './errors.js';
+
+// Flag value parsers. Commander reports their errors with the flag's name.
+
+export function wholeNumber(min: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
+    const parsed = Number(value);
+    if (parsed < min) throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+    return parsed;
+  };
+}
+
+export function decimal(min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
+    if (parsed < min) throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+    return parsed;
+  };
+}
+
+export const ALLOWED_PROVIDERS = ['webhook', 'slack', 'teams', 'jira', 'servicenow'];
+
+/** `all` or a comma list of the five providers, normalised as the seed does (lower case, `-` to `_`). */
+export function providerList(value: string): string {
+  const names = value.split(',').map((name) => name.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean);
+  if (names.length === 1 && names[0] === 'all') return 'all';
+  const unknown = names.filter((name) => !ALLOWED_PROVIDERS.includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${ALLOWED_PROVIDERS.join(', ')})`);
+  }
+  return names.join(',');
+}
+
+/** `--now`, else `CAVRA_NOW`, else the wall clock: the one place the CLI reads the clock. */
+export function resolveNow(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Instant {
+  const [source, text] = flag !== undefined ? ['--now', flag] : env.CAVRA_NOW ? ['CAVRA_NOW', env.CAVRA_NOW] : [undefined, undefined];
+  if (source === undefined || text === undefined) return Date.now() * 1000;
+  const instant = parseInstant(text);
+  if (instant === undefined) throw new InputError(`${source}: '${text}' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)`);
+  return instant;
+}

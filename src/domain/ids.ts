@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+// Ids are `<prefix>-<first 16 hex of sha256(material)>`, the material serialised as the seed
+// serialises it (Python `json.dumps(..., sort_keys=True)`), so equal inputs give the seed's ids.
+
+/** Python-compatible `json.dumps(value, sort_keys=True)`: `", "` and `": "` separators, ASCII only. */
+export function pythonJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'string') return asciiString(value);
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${asciiString(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  }
+  return 'null';
+}
+
+function asciiString(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function hashedId(prefix: string, material: unknown, length = 16): string {
+  const text = typeof material === 'string' ? material : pythonJson(material);
+  return `${prefix}-${sha256Hex(text).slice(0, length)}`;
+}
+
+/** The seed's slug for connector-delivery ids: lower-case, non-alphanumerics to `-`, trimmed. */
+export function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+}

@@ -1,0 +1,133 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { byNewest, createdAtOf, isObject, kindOf, type EvidenceRecord, type JsonObject } from '../domain/records.js';
+import type { Instant } from '../domain/time.js';
+import { StoreError, type EvidenceStore } from './evidence-store.js';
+
+// `metadata.json`: the seed's `{"items": [...]}`, sorted by session_id. A missing or empty file,
+// `[]` and `{"items": []}` read as empty; writes go to a synced temp file renamed over the old one.
+
+export class JsonEvidenceStore implements EvidenceStore {
+  readonly paths: readonly string[];
+  readonly path: string;
+  #items: Map<string, JsonObject> | undefined;
+
+  constructor(path: string) {
+    this.path = path;
+    this.paths = [path];
+  }
+
+  #load(): Map<string, JsonObject> {
+    if (this.#items) return this.#items;
+    const items = new Map<string, JsonObject>();
+    for (const record of readItems(this.path)) items.set(record.session_id as string, record);
+    this.#items = items;
+    return items;
+  }
+
+  recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
+    const wanted = new Set(kinds);
+    const found: JsonObject[] = [];
+    for (const record of this.#load().values()) {
+      if (!wanted.has(kindOf(record))) continue;
+      const at = createdAtOf(record);
+      if (at !== undefined && at >= since) found.push(record);
+    }
+    return found.sort(byNewest);
+  }
+
+  *newestFirst(kind: string): Iterable<JsonObject> {
+    yield* [...this.#load().values()].filter((record) => kindOf(record) === kind).sort(byNewest);
+  }
+
+  newestOfKind(kind: string): JsonObject | undefined {
+    let newest: JsonObject | undefined;
+    for (const record of this.#load().values()) {
+      if (kindOf(record) === kind && (!newest || byNewest(record, newest) < 0)) newest = record;
+    }
+    return newest;
+  }
+
+  /** Prepares the new file beside the old one; `commit` renames it into place. */
+  prepare(records: readonly EvidenceRecord[]): { commit(): void; abort(): void } {
+    const items = new Map(this.#load());
+    for (const record of records) items.set(record.session_id, record);
+    const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id as string, b.session_id as string));
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
+    writeSynced(temp, serialise(sorted));
+    return {
+      commit: () => {
+        renameSync(temp, this.path);
+        this.#items = items;
+      },
+      abort: () => rmSync(temp, { force: true })
+    };
+  }
+
+  write(records: readonly EvidenceRecord[]): void {
+    if (records.length === 0) return;
+    this.prepare(records).commit();
+  }
+
+  close(): void {
+    this.#items = undefined;
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function readItems(path: string): JsonObject[] {
+  if (!existsSync(path)) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new StoreError(`${path}: cannot read the metadata file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (text.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new StoreError(`${path}: invalid JSON (${(error as Error).message})`);
+  }
+  const items = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.items) ? parsed.items : undefined;
+  if (!items) throw new StoreError(`${path}: expected {"items": [...]} or a JSON array of metadata records`);
+  items.forEach((item, index) => {
+    if (!isObject(item)) throw new StoreError(`${path}: items[${index}] is not an object`);
+    if (typeof item.session_id !== 'string' || item.session_id === '') {
+      throw new StoreError(`${path}: items[${index}] has no session_id`);
+    }
+  });
+  return items as JsonObject[];
+}
+
+/** One record per line keeps the file diffable and lets it be written in pieces. */
+function serialise(items: readonly JsonObject[]): string[] {
+  if (items.length === 0) return ['{"items": []}\n'];
+  const parts = ['{"items": [\n'];
+  items.forEach((item, index) => parts.push(`${JSON.stringify(item)}${index + 1 < items.length ? ',' : ''}\n`));
+  parts.push(']}\n');
+  return parts;
+}
+
+function writeSynced(path: string, parts: readonly string[]): void {
+  const fd = openSync(path, 'w', 0o644);
+  try {
+    let buffer = '';
+    for (const part of parts) {
+      buffer += part;
+      if (buffer.length > 1 << 20) {
+        writeSync(fd, buffer);
+        buffer = '';
+      }
+    }
+    if (buffer) writeSync(fd, buffer);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

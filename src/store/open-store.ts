@@ -1,0 +1,94 @@
+import type { EvidenceRecord, JsonObject } from '../domain/records.js';
+import { byNewest } from '../domain/records.js';
+import type { Instant } from '../domain/time.js';
+import type { EvidenceStore } from './evidence-store.js';
+import { JsonEvidenceStore } from './json-store.js';
+import { SqliteEvidenceStore } from './sqlite-store.js';
+
+// Both stores given: read both and merge by session_id (the newer created_at wins, SQLite on a tie);
+// write to both in one batch (the JSON temp file is renamed inside the SQLite transaction).
+
+export interface StorePaths {
+  metadataJson?: string | undefined;
+  sqlite?: string | undefined;
+}
+
+export function openEvidenceStore(paths: StorePaths, now: Instant): EvidenceStore {
+  const json = paths.metadataJson ? new JsonEvidenceStore(paths.metadataJson) : undefined;
+  const sqlite = paths.sqlite ? new SqliteEvidenceStore(paths.sqlite, now) : undefined;
+  if (json && sqlite) return new MergedEvidenceStore(sqlite, json);
+  return sqlite ?? json ?? new MergedEvidenceStore(undefined, undefined);
+}
+
+class MergedEvidenceStore implements EvidenceStore {
+  readonly paths: readonly string[];
+  private readonly sqlite: SqliteEvidenceStore | undefined;
+  private readonly json: JsonEvidenceStore | undefined;
+
+  constructor(sqlite: SqliteEvidenceStore | undefined, json: JsonEvidenceStore | undefined) {
+    this.sqlite = sqlite;
+    this.json = json;
+    this.paths = [...(json?.paths ?? []), ...(sqlite?.paths ?? [])];
+  }
+
+  recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
+    return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], this.json?.recordsSince(kinds, since) ?? []);
+  }
+
+  *newestFirst(kind: string): Iterable<JsonObject> {
+    const seen = new Set<string>();
+    const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
+    const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+    let nextA = a.next();
+    let nextB = b.next();
+    try {
+      while (!nextA.done || !nextB.done) {
+        // SQLite first on a tie: `byNewest` <= 0 means A is at least as new as B.
+        const takeA = nextB.done || (!nextA.done && byNewest(nextA.value, nextB.value) <= 0);
+        const record = takeA ? nextA.value : nextB.value;
+        if (takeA) nextA = a.next();
+        else nextB = b.next();
+        const id = record.session_id as string;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        yield record;
+      }
+    } finally {
+      a.return?.();
+      b.return?.();
+    }
+  }
+
+  newestOfKind(kind: string): JsonObject | undefined {
+    const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r): r is JsonObject => !!r);
+    return candidates.sort(byNewest)[0];
+  }
+
+  write(records: readonly EvidenceRecord[]): void {
+    if (records.length === 0) return;
+    if (!this.sqlite) return this.json?.write(records);
+    if (!this.json) return this.sqlite.write(records);
+    const pending = this.json.prepare(records);
+    try {
+      this.sqlite.write(records, () => pending.commit());
+    } catch (error) {
+      pending.abort();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.sqlite?.close();
+    this.json?.close();
+  }
+}
+
+/** Merges two newest-first lists, keeping the newer copy of each session_id (the first on a tie). */
+function mergeNewestFirst(first: JsonObject[], second: JsonObject[]): JsonObject[] {
+  const byId = new Map<string, JsonObject>();
+  for (const record of [...first, ...second].sort(byNewest)) {
+    const id = record.session_id as string;
+    if (!byId.has(id)) byId.set(id, record);
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,94 @@
+import { failedRun, planWorkerPass, scheduleWindow, type Schedule } from '../domain/automation-run.js';
+import { automationRunRecord, ownerDigestRecord, retryPlanRecord, suppressionTrendRecord } from '../domain/metadata.js';
+import { ACTION_HISTORY_KINDS, isActionHistory, type JsonObject } from '../domain/records.js';
+import type { RetryPolicy } from '../domain/retry-plan.js';
+import { addMinutes, type Instant } from '../domain/time.js';
+import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
+
+export interface WorkerPassOptions {
+  store: EvidenceStore;
+  now: Instant;
+  lookbackHours: number;
+  schedule: Schedule;
+  /** Execute mode was asked for. Delivery itself needs a connector configuration. */
+  execute: boolean;
+  connectorConfigured: boolean;
+  generatedBy: string;
+  retryPolicy: RetryPolicy;
+  maxDigestPlans: number;
+}
+
+/** What a pass produced, in the seed's output shape. */
+export interface WorkerPassResult extends JsonObject {
+  run: JsonObject;
+  metadata: JsonObject;
+  retry_metadata: JsonObject;
+  trend_metadata: JsonObject;
+  owner_digests: JsonObject[];
+  indexed_metadata_stores: string[];
+}
+
+/** The history window: the lookback counted from the start of the schedule window, so that every
+ * pass inside one window reads the same records and gets the same run id. */
+export function historySince(now: Instant, intervalMinutes: number, lookbackHours: number): Instant {
+  return addMinutes(scheduleWindow(now, intervalMinutes).start, -lookbackHours * 60);
+}
+
+export function runWorkerPass(options: WorkerPassOptions): WorkerPassResult {
+  const { store, now } = options;
+  const passInput = {
+    now,
+    schedule: options.schedule,
+    dryRun: !options.execute,
+    generatedBy: options.generatedBy,
+    retryPolicy: options.retryPolicy,
+    maxDigestPlans: options.maxDigestPlans
+  };
+  let history: JsonObject[];
+  try {
+    const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
+    history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
+  } catch (error) {
+    if (error instanceof StoreError) throw error; // an unreadable store is bad input: leave it untouched
+    throw recordFailure(options, passInput, error);
+  }
+
+  try {
+    const pass = planWorkerPass({ ...passInput, history });
+    const skipped = options.execute ? (options.connectorConfigured ? null : 'connector_config_not_configured') : 'dry_run';
+    const retryMetadata = retryPlanRecord(pass.retryPlan);
+    const trendMetadata = suppressionTrendRecord(pass.trend);
+    const digestRecords = pass.digests.map(ownerDigestRecord);
+    const runMetadata = automationRunRecord(pass.run);
+    store.write([retryMetadata, trendMetadata, ...digestRecords, runMetadata]);
+    return {
+      run: pass.run,
+      metadata: runMetadata,
+      retry_metadata: retryMetadata,
+      trend_metadata: trendMetadata,
+      owner_digests: pass.digests.map((event, index) => ({
+        event,
+        digest_metadata: digestRecords[index]!,
+        delivery: null,
+        delivery_evidence: null,
+        metadata: null,
+        skipped
+      })),
+      indexed_metadata_stores: [...new Set(store.paths)].sort()
+    };
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw recordFailure(options, passInput, error);
+  }
+}
+
+/** A pass that failed after the store opened still leaves its run, so health counts the failure. */
+function recordFailure(options: WorkerPassOptions, passInput: Parameters<typeof failedRun>[0], error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    options.store.write([automationRunRecord(failedRun(passInput, message))]);
+  } catch {
+    // The store refused the failure record too; the original error is what the operator needs.
+  }
+  return error instanceof Error ? error : new Error(message);
+}
