@@ -55,7 +55,12 @@ export class JsonEvidenceStore implements EvidenceStore {
     const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id as string, b.session_id as string));
     mkdirSync(dirname(this.path), { recursive: true });
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
-    writeSynced(temp, serialise(sorted));
+    try {
+      writeSynced(temp, serialise(sorted));
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
     return {
       commit: () => {
         renameSync(temp, this.path);

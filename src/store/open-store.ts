@@ -32,15 +32,17 @@ class MergedEvidenceStore implements EvidenceStore {
   }
 
   recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
-    return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], this.json?.recordsSince(kinds, since) ?? []);
+    // JSON first: a malformed file is then reported before the SQLite file is even created.
+    const fromJson = this.json?.recordsSince(kinds, since) ?? [];
+    return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], fromJson);
   }
 
   *newestFirst(kind: string): Iterable<JsonObject> {
     const seen = new Set<string>();
     const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
     const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+    let nextB = b.next(); // JSON first, as in recordsSince
     let nextA = a.next();
-    let nextB = b.next();
     try {
       while (!nextA.done || !nextB.done) {
         // SQLite first on a tie: `byNewest` <= 0 means A is at least as new as B.
