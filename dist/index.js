@@ -42494,7 +42494,13 @@ class JsonEvidenceStore {
         const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id, b.session_id));
         (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(this.path), { recursive: true });
         const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(this.path), `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
-        writeSynced(temp, serialise(sorted));
+        try {
+            writeSynced(temp, serialise(sorted));
+        }
+        catch (error) {
+            (0,external_node_fs_.rmSync)(temp, { force: true });
+            throw error;
+        }
         return {
             commit: () => {
                 (0,external_node_fs_.renameSync)(temp, this.path);
@@ -42805,14 +42811,16 @@ class MergedEvidenceStore {
         this.paths = [...(json?.paths ?? []), ...(sqlite?.paths ?? [])];
     }
     recordsSince(kinds, since) {
-        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], this.json?.recordsSince(kinds, since) ?? []);
+        // JSON first: a malformed file is then reported before the SQLite file is even created.
+        const fromJson = this.json?.recordsSince(kinds, since) ?? [];
+        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], fromJson);
     }
     *newestFirst(kind) {
         const seen = new Set();
         const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
         const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+        let nextB = b.next(); // JSON first, as in recordsSince
         let nextA = a.next();
-        let nextB = b.next();
         try {
             while (!nextA.done || !nextB.done) {
                 // SQLite first on a tie: `byNewest` <= 0 means A is at least as new as B.
@@ -43428,8 +43436,8 @@ function jobSummary({ pass, health, history, resultPath }) {
     parts.push(`## ${LEVEL_ICON[level] ?? ''} CAVRA recurrence automation: ${level}`);
     const alerts = records_objects(health.alerts);
     parts.push(alerts.length === 0
-        ? 'No missed or failed runs, no connector failures, and every stage has fresh evidence.'
-        : alerts.map((a) => `- **${summary_escape(a.severity)}** \`${summary_escape(a.category)}\`: ${summary_escape(a.message)}`).join('\n'));
+        ? 'Before this pass: no missed or failed runs, no connector failures, and every stage had fresh evidence.'
+        : ['Found before this pass:', ...alerts.map((a) => `- **${summary_escape(a.severity)}** \`${summary_escape(a.category)}\`: ${summary_escape(a.message)}`)].join('\n'));
     parts.push(`**Mode:** ${run.dry_run === false ? 'executed' : 'dry run: nothing was sent; owner digests were planned and recorded only'}. ` +
         `Run \`${summary_escape(run.run_id)}\` (${summary_escape(run.status)}), window ${summary_escape(run.schedule.window_start)}.`);
     parts.push('### This pass');
@@ -43524,6 +43532,10 @@ async function run() {
         let health;
         let history;
         try {
+            // Health as this run found it: after its own pass the latest run is always fresh, so a missed
+            // schedule or a failure streak would never show.
+            const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
+            health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
             pass = runWorkerPass({
                 store,
                 now,
@@ -43535,8 +43547,6 @@ async function run() {
                 retryPolicy,
                 maxDigestPlans: inputs['max-digest-plans']
             });
-            const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
-            health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
             history = readRunHistory(store, undefined, clampPage(10, 0));
         }
         finally {

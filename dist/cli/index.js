@@ -1387,7 +1387,13 @@ class JsonEvidenceStore {
         const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id, b.session_id));
         (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(this.path), { recursive: true });
         const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(this.path), `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
-        writeSynced(temp, serialise(sorted));
+        try {
+            writeSynced(temp, serialise(sorted));
+        }
+        catch (error) {
+            (0,external_node_fs_.rmSync)(temp, { force: true });
+            throw error;
+        }
         return {
             commit: () => {
                 (0,external_node_fs_.renameSync)(temp, this.path);
@@ -1698,14 +1704,16 @@ class MergedEvidenceStore {
         this.paths = [...(json?.paths ?? []), ...(sqlite?.paths ?? [])];
     }
     recordsSince(kinds, since) {
-        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], this.json?.recordsSince(kinds, since) ?? []);
+        // JSON first: a malformed file is then reported before the SQLite file is even created.
+        const fromJson = this.json?.recordsSince(kinds, since) ?? [];
+        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], fromJson);
     }
     *newestFirst(kind) {
         const seen = new Set();
         const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
         const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+        let nextB = b.next(); // JSON first, as in recordsSince
         let nextA = a.next();
-        let nextB = b.next();
         try {
             while (!nextA.done || !nextB.done) {
                 // SQLite first on a tie: `byNewest` <= 0 means A is at least as new as B.

@@ -30,6 +30,10 @@ export async function run(): Promise<void> {
     let health: JsonObject;
     let history: JsonObject;
     try {
+      // Health as this run found it: after its own pass the latest run is always fresh, so a missed
+      // schedule or a failure streak would never show.
+      const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
+      health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
       pass = runWorkerPass({
         store,
         now,
@@ -41,8 +45,6 @@ export async function run(): Promise<void> {
         retryPolicy,
         maxDigestPlans: inputs['max-digest-plans']
       });
-      const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
-      health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
       history = readRunHistory(store, undefined, clampPage(10, 0));
     } finally {
       store.close();

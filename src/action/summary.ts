@@ -33,8 +33,8 @@ export function jobSummary({ pass, health, history, resultPath }: SummaryInput):
   const alerts = objects(health.alerts);
   parts.push(
     alerts.length === 0
-      ? 'No missed or failed runs, no connector failures, and every stage has fresh evidence.'
-      : alerts.map((a) => `- **${escape(a.severity)}** \`${escape(a.category)}\`: ${escape(a.message)}`).join('\n')
+      ? 'Before this pass: no missed or failed runs, no connector failures, and every stage had fresh evidence.'
+      : ['Found before this pass:', ...alerts.map((a) => `- **${escape(a.severity)}** \`${escape(a.category)}\`: ${escape(a.message)}`)].join('\n')
   );
   parts.push(
     `**Mode:** ${run.dry_run === false ? 'executed' : 'dry run: nothing was sent; owner digests were planned and recorded only'}. ` +
