@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/records.js';
+
+// The installed `cavra` command: bin/cavra.js and the CLI bundle, copied where no node_modules is.
+
+function install(): string {
+  const root = join(tempDir('cavra-install-'), 'cavra');
+  mkdirSync(root);
+  cpSync('dist', join(root, 'dist'), { recursive: true });
+  cpSync('bin', join(root, 'bin'), { recursive: true });
+  cpSync('package.json', join(root, 'package.json'));
+  return root;
+}
+
+function cavra(root: string, cwd: string, args: string[]) {
+  return spawnSync(process.execPath, [join(root, 'bin', 'cavra.js'), ...args], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+}
+
+describe('the installed cavra command', () => {
+  test("runs the seed's templates' sequence in a fresh folder: seeded [] store, worker pass, dashboard, health", () => {
+    const root = install();
+    const work = tempDir('cavra-host-');
+    mkdirSync(join(work, '.cavra/evidence'), { recursive: true });
+    writeFileSync(join(work, '.cavra/evidence/metadata.json'), '[]');
+    const stores = ['--metadata-json', '.cavra/evidence/metadata.json', '--sqlite', '.cavra/evidence/metadata.db'];
+
+    const pass = cavra(root, work, [
+      'release',
+      'endpoint-remediation-sla-escalation-recurrence-automation',
+      ...stores,
+      '--schedule-interval-minutes',
+      '30',
+      '--dry-run',
+      '--json',
+      '--now',
+      '2026-12-01T09:10:00Z'
+    ]);
+    expect([pass.status, pass.stderr]).toEqual([0, '']);
+    const result = JSON.parse(pass.stdout);
+    expect(result.indexed_metadata_stores).toEqual(['.cavra/evidence/metadata.db', '.cavra/evidence/metadata.json']);
+    expect(JSON.parse(readFileSync(join(work, '.cavra/evidence/metadata.json'), 'utf8')).items.map((r: { metadata_kind: string }) => r.metadata_kind).sort()).toEqual([
+      'endpoint-remediation-sla-escalation-recurrence-automation-run',
+      'endpoint-remediation-sla-escalation-recurrence-retry-plan',
+      'endpoint-remediation-sla-escalation-suppression-trend'
+    ]);
+
+    const dashboard = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation-dashboard', ...stores, '--now', '2026-12-01T09:11:00Z']);
+    expect(dashboard.stdout.split('\n')[0]).toBe('Recurrence automation dashboard (last 168 h): HEALTHY');
+
+    const health = cavra(root, work, [
+      'release',
+      'endpoint-remediation-sla-escalation-recurrence-automation-health',
+      ...stores,
+      '--expected-interval-minutes',
+      '30',
+      '--stale-metadata-minutes',
+      '120',
+      '--now',
+      '2026-12-01T09:20:00Z'
+    ]);
+    expect(health.status).toBe(0);
+    expect(health.stdout.split('\n').slice(0, 2)).toEqual([
+      'Recurrence automation health: WARNING',
+      `  latest run   ${result.run.run_id} at 2026-12-01T09:10:00+00:00 (10 min ago, succeeded)`
+    ]);
+    expect(health.stdout).toContain('  - [warning] stale_metadata: No recurrence plan evidence has been recorded.');
+  });
+
+  test('the default SQLite store is created under the working directory, and --help exits 0', () => {
+    const root = install();
+    const work = tempDir('cavra-host-');
+    const run = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation', '--now', '2026-12-01T09:10:00Z']);
+    expect(run.status).toBe(0);
+    expect(existsSync(join(work, '.cavra/evidence/metadata.db'))).toBe(true);
+    const help = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation-health', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--expected-interval-minutes <n>');
+  });
+});
