@@ -29227,7 +29227,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1985:
+/***/ 4562:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32206,16 +32206,20 @@ function parseInstant(text) {
     const second = Number(s);
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
         return undefined;
-    const millis = Date.UTC(year, month - 1, day, hour, minute, second);
-    const check = new Date(millis);
-    if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1)
+    const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
+    date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0-99 as 1900-1999
+    if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1)
         return undefined;
+    const millis = date.getTime();
     const micros = Number((fraction + '000000').slice(0, 6));
     let offsetMinutes = 0;
     if (offset && offset.toUpperCase() !== 'Z') {
         const sign = offset.startsWith('-') ? -1 : 1;
         const digits = offset.slice(1).replace(':', '');
-        offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+        const [hours, minutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+        if (hours > 23 || minutes > 59)
+            return undefined;
+        offsetMinutes = sign * (hours * 60 + minutes);
     }
     return millis * 1000 + micros - offsetMinutes * MICROS_PER_MINUTE;
 }
@@ -32322,7 +32326,7 @@ function isObject(value) {
 function str(value, fallback = '') {
     return typeof value === 'string' ? value : value === null || value === undefined ? fallback : String(value);
 }
-function records_objects(value) {
+function objects(value) {
     return Array.isArray(value) ? value.filter(isObject) : [];
 }
 function strings(value) {
@@ -42177,7 +42181,16 @@ function slug(text) {
     return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
+;// CONCATENATED MODULE: ./src/domain/providers.ts
+// The five chat and ITSM providers this family routes to; other names are not ours to deliver to.
+const providers_PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
+/** The seed's normalisation: trimmed, lower case, `-` to `_`. */
+function providers_normaliseProvider(name) {
+    return name.trim().toLowerCase().replace(/-/g, '_');
+}
+
 ;// CONCATENATED MODULE: ./src/domain/retry-plan.ts
+
 
 
 
@@ -42234,7 +42247,7 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
     for (const record of failedRecurrenceDeliveries(history)) {
         const planId = str(record.event_id) || str(record.session_id);
         const failed = strings(record.failed_providers);
-        for (const provider of failed.length > 0 ? failed : strings(record.providers)) {
+        for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(providers_normaliseProvider)) {
             const key = JSON.stringify([planId, provider]);
             const group = groups.get(key) ?? { planId, provider, failures: [] };
             group.failures.push(record);
@@ -42250,7 +42263,9 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
         const decision = decideRetry(policy, failures.length, latestAt, now);
         const planRecord = recurrencePlans.get(planId);
         const plan = planRecord ? records_artifactOf(planRecord) : undefined;
-        const routes = plan ? records_objects(plan.route_decisions).filter((r) => r.action === 'deliver' && str(r.provider) === provider) : [];
+        const routes = plan
+            ? objects(plan.route_decisions).filter((r) => r.action === 'deliver' && providers_normaliseProvider(str(r.provider)) === provider)
+            : [];
         decisions.push({
             recurrence_plan_id: planId,
             plan_id: str(plan?.plan_id) || str(latest.plan_id),
@@ -42389,6 +42404,7 @@ const {
 
 
 
+
 // Flag value parsers. Commander reports their errors with the flag's name.
 function wholeNumber(min) {
     return (value) => {
@@ -42410,15 +42426,14 @@ function decimal(min) {
         return parsed;
     };
 }
-const ALLOWED_PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
 /** `all` or a comma list of the five providers, normalised as the seed does (lower case, `-` to `_`). */
 function providerList(value) {
-    const names = value.split(',').map((name) => name.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean);
+    const names = value.split(',').map(normaliseProvider).filter(Boolean);
     if (names.length === 1 && names[0] === 'all')
         return 'all';
-    const unknown = names.filter((name) => !ALLOWED_PROVIDERS.includes(name));
+    const unknown = names.filter((name) => !PROVIDERS.includes(name));
     if (names.length === 0 || unknown.length > 0) {
-        throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${ALLOWED_PROVIDERS.join(', ')})`);
+        throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${PROVIDERS.join(', ')})`);
     }
     return names.join(',');
 }
@@ -42933,7 +42948,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
             owners.set(owner, (found = { owner, route_count: 0, retry_count: 0, providers: {}, routes: [] }));
         return found;
     };
-    const unresolved = records_objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
+    const unresolved = objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
     for (const route of unresolved) {
         const owner = entry(str(route.owner) || DEFAULT_OWNER);
         owner.route_count += 1;
@@ -42944,10 +42959,10 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
     }
     // Only this plan's retries: the seed attached every plan's retries to every digest.
     const recurrencePlanId = str(recurrencePlan.recurrence_plan_id) || 'endpoint-remediation-sla-recurrence';
-    const pendingRetries = records_objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && str(d.recurrence_plan_id) === recurrencePlanId);
+    const pendingRetries = objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && str(d.recurrence_plan_id) === recurrencePlanId);
     for (const decision of pendingRetries) {
         const provider = str(decision.provider, 'unknown');
-        for (const route of records_objects(decision.routes)) {
+        for (const route of objects(decision.routes)) {
             const owner = entry(str(route.owner) || DEFAULT_OWNER);
             owner.retry_count += 1;
             owner.providers[provider] = (owner.providers[provider] ?? 0) + 1;
@@ -43052,15 +43067,15 @@ function suppressionRows(history) {
         const artifact = records_artifactOf(record);
         const recurrencePlanId = str(artifact.recurrence_plan_id) || str(record.recurrence_plan_id) || record.session_id;
         if (kind === records_KIND.recurrencePlan) {
-            for (const route of records_objects(artifact.route_decisions)) {
+            for (const route of objects(artifact.route_decisions)) {
                 if (route.action === 'suppress' || route.action === 'wait')
                     add(record, str(recurrencePlanId), route, str(route.action));
             }
         }
         else if (kind === records_KIND.suppressionAudit) {
-            for (const route of records_objects(artifact.suppressed_routes))
+            for (const route of objects(artifact.suppressed_routes))
                 add(record, str(recurrencePlanId), route, 'suppress');
-            for (const route of records_objects(artifact.waiting_routes))
+            for (const route of objects(artifact.waiting_routes))
                 add(record, str(recurrencePlanId), route, 'wait');
         }
     }
@@ -43123,7 +43138,7 @@ function planWorkerPass(input) {
             .sort()
     };
     const followUps = followUpActions(retryPlan, digests, trend);
-    const decisions = records_objects(retryPlan.retry_decisions);
+    const decisions = objects(retryPlan.retry_decisions);
     const count = (action) => decisions.filter((d) => d.action === action).length;
     const run = runArtifact(input, inputs, 'succeeded', {
         recurrence_plan_count: recurrencePlans.length,
@@ -43192,7 +43207,7 @@ function clampDigestPlans(value) {
 }
 function followUpActions(retryPlan, digests, trend) {
     const actions = [];
-    for (const d of records_objects(retryPlan.retry_decisions)) {
+    for (const d of objects(retryPlan.retry_decisions)) {
         actions.push({
             kind: 'recurrence_retry',
             action: str(d.action),
@@ -43214,7 +43229,7 @@ function followUpActions(retryPlan, digests, trend) {
             unresolved_route_count: records_num(summary.unresolved_route_count)
         });
     }
-    for (const row of records_objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
+    for (const row of objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
         actions.push({
             kind: 'suppression_trend',
             action: 'review',
@@ -43285,14 +43300,6 @@ function automationRunRecord(run) {
         owner_digest_count: records_num(summary.owner_digest_count),
         suppression_event_count: records_num(summary.suppression_event_count)
     });
-}
-/** Provider names in the five chat/ITSM connectors this family routes to (reference conventions). */
-const PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
-function normaliseProvider(name) {
-    return name.trim().toLowerCase().replace(/-/g, '_');
-}
-function routesOf(artifact) {
-    return objects(artifact.route_decisions);
 }
 
 ;// CONCATENATED MODULE: ./src/usecases/worker-pass.ts
@@ -43434,7 +43441,7 @@ function jobSummary({ pass, health, history, resultPath }) {
     const level = str(health.alert_level);
     const parts = [];
     parts.push(`## ${LEVEL_ICON[level] ?? ''} CAVRA recurrence automation: ${level}`);
-    const alerts = records_objects(health.alerts);
+    const alerts = objects(health.alerts);
     parts.push(alerts.length === 0
         ? 'Before this pass: no missed or failed runs, no connector failures, and every stage had fresh evidence.'
         : ['Found before this pass:', ...alerts.map((a) => `- **${summary_escape(a.severity)}** \`${summary_escape(a.category)}\`: ${summary_escape(a.message)}`)].join('\n'));
@@ -43452,19 +43459,19 @@ function jobSummary({ pass, health, history, resultPath }) {
             summary.follow_up_action_count
         ].map((n) => String(records_num(n)))
     ]));
-    const retries = records_objects(run.retry_plan.retry_decisions).filter((d) => d.action !== 'suppress');
+    const retries = objects(run.retry_plan.retry_decisions).filter((d) => d.action !== 'suppress');
     if (retries.length > 0) {
         parts.push('### Retryable routes');
         parts.push(table(['action', 'provider', 'recurrence plan', 'failures', 'next retry'], retries.slice(0, MAX_ROWS).map((d) => [summary_escape(d.action), summary_escape(d.provider), `\`${summary_escape(d.recurrence_plan_id)}\``, String(records_num(d.retry_count)), summary_escape(d.next_retry_at)])));
         if (retries.length > MAX_ROWS)
             parts.push(`…and ${retries.length - MAX_ROWS} more in the JSON result.`);
     }
-    const digests = records_objects(run.owner_digest_events);
+    const digests = objects(run.owner_digest_events);
     if (digests.length > 0) {
         parts.push('### Owner digests');
         const rows = [];
         for (const digest of digests) {
-            for (const owner of records_objects(digest.owners)) {
+            for (const owner of objects(digest.owners)) {
                 rows.push([summary_escape(owner.owner), String(records_num(owner.route_count)), String(records_num(owner.retry_count)), `\`${summary_escape(digest.recurrence_plan_id)}\``]);
             }
         }
@@ -43477,7 +43484,7 @@ function jobSummary({ pass, health, history, resultPath }) {
         parts.push('### Suppression trend');
         parts.push(['```mermaid', 'pie showData title Suppressed and waiting routes by category', ...categories.map(([c, n]) => `  "${c}" : ${n}`), '```'].join('\n'));
     }
-    const runs = records_objects(history.items);
+    const runs = objects(history.items);
     if (runs.length > 0) {
         parts.push('### Latest worker runs');
         parts.push(table(['created', 'run', 'mode', 'status', 'retryable', 'digests', 'events'], runs.slice(0, MAX_ROWS).map((record) => {
@@ -43587,7 +43594,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1985);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4562);
 
 // The action's entry point (action.yml `main: dist/index.js`).
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();

@@ -862,7 +862,7 @@ exports.inspect = Symbol.for('nodejs.util.inspect.custom');
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(290);
+/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(735);
 
 // The `cavra` command: `cavra release <command> [flags]`.
 const code = await (0,_cli_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
@@ -877,7 +877,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 290:
+/***/ 735:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -929,16 +929,20 @@ function parseInstant(text) {
     const second = Number(s);
     if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
         return undefined;
-    const millis = Date.UTC(year, month - 1, day, hour, minute, second);
-    const check = new Date(millis);
-    if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1)
+    const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
+    date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0-99 as 1900-1999
+    if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1)
         return undefined;
+    const millis = date.getTime();
     const micros = Number((fraction + '000000').slice(0, 6));
     let offsetMinutes = 0;
     if (offset && offset.toUpperCase() !== 'Z') {
         const sign = offset.startsWith('-') ? -1 : 1;
         const digits = offset.slice(1).replace(':', '');
-        offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+        const [hours, minutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+        if (hours > 23 || minutes > 59)
+            return undefined;
+        offsetMinutes = sign * (hours * 60 + minutes);
     }
     return millis * 1000 + micros - offsetMinutes * MICROS_PER_MINUTE;
 }
@@ -1045,7 +1049,7 @@ function isObject(value) {
 function str(value, fallback = '') {
     return typeof value === 'string' ? value : value === null || value === undefined ? fallback : String(value);
 }
-function records_objects(value) {
+function objects(value) {
     return Array.isArray(value) ? value.filter(isObject) : [];
 }
 function strings(value) {
@@ -1869,14 +1873,6 @@ function automationRunRecord(run) {
         suppression_event_count: num(summary.suppression_event_count)
     });
 }
-/** Provider names in the five chat/ITSM connectors this family routes to (reference conventions). */
-const PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
-function normaliseProvider(name) {
-    return name.trim().toLowerCase().replace(/-/g, '_');
-}
-function routesOf(artifact) {
-    return objects(artifact.route_decisions);
-}
 
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
@@ -1919,7 +1915,16 @@ function slug(text) {
     return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
+;// CONCATENATED MODULE: ./src/domain/providers.ts
+// The five chat and ITSM providers this family routes to; other names are not ours to deliver to.
+const PROVIDERS = ['webhook', 'slack', 'teams', 'jira', 'servicenow'];
+/** The seed's normalisation: trimmed, lower case, `-` to `_`. */
+function normaliseProvider(name) {
+    return name.trim().toLowerCase().replace(/-/g, '_');
+}
+
 ;// CONCATENATED MODULE: ./src/domain/retry-plan.ts
+
 
 
 
@@ -1976,7 +1981,7 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
     for (const record of failedRecurrenceDeliveries(history)) {
         const planId = str(record.event_id) || str(record.session_id);
         const failed = strings(record.failed_providers);
-        for (const provider of failed.length > 0 ? failed : strings(record.providers)) {
+        for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(normaliseProvider)) {
             const key = JSON.stringify([planId, provider]);
             const group = groups.get(key) ?? { planId, provider, failures: [] };
             group.failures.push(record);
@@ -1992,7 +1997,9 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
         const decision = decideRetry(policy, failures.length, latestAt, now);
         const planRecord = recurrencePlans.get(planId);
         const plan = planRecord ? artifactOf(planRecord) : undefined;
-        const routes = plan ? records_objects(plan.route_decisions).filter((r) => r.action === 'deliver' && str(r.provider) === provider) : [];
+        const routes = plan
+            ? objects(plan.route_decisions).filter((r) => r.action === 'deliver' && normaliseProvider(str(r.provider)) === provider)
+            : [];
         decisions.push({
             recurrence_plan_id: planId,
             plan_id: str(plan?.plan_id) || str(latest.plan_id),
@@ -2053,7 +2060,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
             owners.set(owner, (found = { owner, route_count: 0, retry_count: 0, providers: {}, routes: [] }));
         return found;
     };
-    const unresolved = records_objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
+    const unresolved = objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
     for (const route of unresolved) {
         const owner = entry(str(route.owner) || DEFAULT_OWNER);
         owner.route_count += 1;
@@ -2064,10 +2071,10 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
     }
     // Only this plan's retries: the seed attached every plan's retries to every digest.
     const recurrencePlanId = str(recurrencePlan.recurrence_plan_id) || 'endpoint-remediation-sla-recurrence';
-    const pendingRetries = records_objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && str(d.recurrence_plan_id) === recurrencePlanId);
+    const pendingRetries = objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && str(d.recurrence_plan_id) === recurrencePlanId);
     for (const decision of pendingRetries) {
         const provider = str(decision.provider, 'unknown');
-        for (const route of records_objects(decision.routes)) {
+        for (const route of objects(decision.routes)) {
             const owner = entry(str(route.owner) || DEFAULT_OWNER);
             owner.retry_count += 1;
             owner.providers[provider] = (owner.providers[provider] ?? 0) + 1;
@@ -2172,15 +2179,15 @@ function suppressionRows(history) {
         const artifact = artifactOf(record);
         const recurrencePlanId = str(artifact.recurrence_plan_id) || str(record.recurrence_plan_id) || record.session_id;
         if (kind === KIND.recurrencePlan) {
-            for (const route of records_objects(artifact.route_decisions)) {
+            for (const route of objects(artifact.route_decisions)) {
                 if (route.action === 'suppress' || route.action === 'wait')
                     add(record, str(recurrencePlanId), route, str(route.action));
             }
         }
         else if (kind === KIND.suppressionAudit) {
-            for (const route of records_objects(artifact.suppressed_routes))
+            for (const route of objects(artifact.suppressed_routes))
                 add(record, str(recurrencePlanId), route, 'suppress');
-            for (const route of records_objects(artifact.waiting_routes))
+            for (const route of objects(artifact.waiting_routes))
                 add(record, str(recurrencePlanId), route, 'wait');
         }
     }
@@ -2265,7 +2272,7 @@ function planWorkerPass(input) {
             .sort()
     };
     const followUps = followUpActions(retryPlan, digests, trend);
-    const decisions = records_objects(retryPlan.retry_decisions);
+    const decisions = objects(retryPlan.retry_decisions);
     const count = (action) => decisions.filter((d) => d.action === action).length;
     const run = runArtifact(input, inputs, 'succeeded', {
         recurrence_plan_count: recurrencePlans.length,
@@ -2334,7 +2341,7 @@ function clampDigestPlans(value) {
 }
 function followUpActions(retryPlan, digests, trend) {
     const actions = [];
-    for (const d of records_objects(retryPlan.retry_decisions)) {
+    for (const d of objects(retryPlan.retry_decisions)) {
         actions.push({
             kind: 'recurrence_retry',
             action: str(d.action),
@@ -2356,7 +2363,7 @@ function followUpActions(retryPlan, digests, trend) {
             unresolved_route_count: num(summary.unresolved_route_count)
         });
     }
-    for (const row of records_objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
+    for (const row of objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
         actions.push({
             kind: 'suppression_trend',
             action: 'review',
@@ -12064,9 +12071,9 @@ function renderWorkerPass(result) {
     const summary = run.summary;
     const schedule = run.schedule;
     const trend = run.suppression_trend;
-    const digests = records_objects(result.owner_digests);
+    const digests = objects(result.owner_digests);
     const skipped = digests[0] ? str(digests[0].skipped) : '';
-    const retries = records_objects(run.retry_plan.retry_decisions);
+    const retries = objects(run.retry_plan.retry_decisions);
     const lines = [
         `Recurrence automation run ${str(run.run_id)} (${run.dry_run === false ? 'execute' : 'dry run'}, ${str(run.status)})`,
         `  window      ${str(schedule.window_start)} to ${str(schedule.window_end)} (every ${num(schedule.interval_minutes)} min)`,
@@ -12095,7 +12102,7 @@ function renderHealth(report) {
         `  connectors   ${num(report.connector_delivery_failure_count)} failed deliveries in current streaks`,
         `  stale        ${num(report.stale_metadata_count)} of 4 stages (threshold ${num(report.stale_metadata_minutes)} min)`
     ];
-    const alerts = records_objects(report.alerts);
+    const alerts = objects(report.alerts);
     if (alerts.length > 0) {
         lines.push('Look at:');
         for (const alert of alerts)
@@ -12104,7 +12111,7 @@ function renderHealth(report) {
     return lines.join('\n');
 }
 function renderHistory(history) {
-    const items = records_objects(history.items);
+    const items = objects(history.items);
     const lines = [`Recurrence automation runs: ${num(history.total)} in all, showing ${items.length} from offset ${num(history.offset)}`];
     for (const record of items) {
         const run = artifactOf(record);
@@ -12127,7 +12134,7 @@ function renderRetryPlan(result) {
     return [
         `Retry plan ${str(plan.retry_plan_id)}: ${str(plan.alert_level).toUpperCase()}`,
         `  ${num(plan.retryable_count)} retryable, ${num(plan.waiting_count)} waiting, ${num(plan.suppressed_count)} suppressed of ${plural(num(plan.decision_count), 'decision')}`,
-        ...records_objects(plan.retry_decisions)
+        ...objects(plan.retry_decisions)
             .slice(0, 10)
             .map((d) => `  - ${str(d.action).padEnd(8)} ${str(d.provider).padEnd(10)} ${str(d.recurrence_plan_id)}: ${str(d.reason)}`),
         `  indexed ${result.indexed_metadata_stores.join(', ') || 'nowhere'}`
@@ -12145,6 +12152,7 @@ function renderTrend(result) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/values.ts
+
 
 
 
@@ -12169,15 +12177,14 @@ function decimal(min) {
         return parsed;
     };
 }
-const ALLOWED_PROVIDERS = ['webhook', 'slack', 'teams', 'jira', 'servicenow'];
 /** `all` or a comma list of the five providers, normalised as the seed does (lower case, `-` to `_`). */
 function providerList(value) {
-    const names = value.split(',').map((name) => name.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean);
+    const names = value.split(',').map(normaliseProvider).filter(Boolean);
     if (names.length === 1 && names[0] === 'all')
         return 'all';
-    const unknown = names.filter((name) => !ALLOWED_PROVIDERS.includes(name));
+    const unknown = names.filter((name) => !PROVIDERS.includes(name));
     if (names.length === 0 || unknown.length > 0) {
-        throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${ALLOWED_PROVIDERS.join(', ')})`);
+        throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${PROVIDERS.join(', ')})`);
     }
     return names.join(',');
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { normaliseProvider, PROVIDERS } from '../domain/providers.js';
 import { parseInstant, type Instant } from '../domain/time.js';
 import { InputError } from './errors.js';
 
@@ -22,15 +23,14 @@ export function decimal(min: number) {
   };
 }
 
-export const ALLOWED_PROVIDERS = ['webhook', 'slack', 'teams', 'jira', 'servicenow'];
 
 /** `all` or a comma list of the five providers, normalised as the seed does (lower case, `-` to `_`). */
 export function providerList(value: string): string {
-  const names = value.split(',').map((name) => name.trim().toLowerCase().replace(/-/g, '_')).filter(Boolean);
+  const names = value.split(',').map(normaliseProvider).filter(Boolean);
   if (names.length === 1 && names[0] === 'all') return 'all';
-  const unknown = names.filter((name) => !ALLOWED_PROVIDERS.includes(name));
+  const unknown = names.filter((name) => !(PROVIDERS as readonly string[]).includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${ALLOWED_PROVIDERS.join(', ')})`);
+    throw new InvalidArgumentError(`unknown provider '${unknown[0] ?? value}' (expected all or one of ${PROVIDERS.join(', ')})`);
   }
   return names.join(',');
 }

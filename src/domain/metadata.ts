@@ -1,4 +1,4 @@
-import { KIND, num, objects, str, type EvidenceRecord, type JsonObject } from './records.js';
+import { KIND, num, str, type EvidenceRecord, type JsonObject } from './records.js';
 
 // Store records (the seed's envelopes, reference §1.4) for the artifacts this product writes.
 
@@ -83,16 +83,4 @@ export function automationRunRecord(run: JsonObject): EvidenceRecord {
       suppression_event_count: num(summary.suppression_event_count)
     }
   );
-}
-
-/** Provider names in the five chat/ITSM connectors this family routes to (reference conventions). */
-export const PROVIDERS = ['webhook', 'slack', 'teams', 'jira', 'servicenow'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-export function normaliseProvider(name: string): string {
-  return name.trim().toLowerCase().replace(/-/g, '_');
-}
-
-export function routesOf(artifact: JsonObject): JsonObject[] {
-  return objects(artifact.route_decisions);
 }

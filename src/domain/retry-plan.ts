@@ -13,6 +13,7 @@ import {
   type Json,
   type JsonObject
 } from './records.js';
+import { normaliseProvider } from './providers.js';
 import { addMinutes, formatInstant, type Instant } from './time.js';
 
 export interface RetryPolicy {
@@ -94,7 +95,7 @@ export function buildRetryPlan({ history, policy, now, generatedBy }: RetryPlanI
   for (const record of failedRecurrenceDeliveries(history)) {
     const planId = str(record.event_id) || str(record.session_id);
     const failed = strings(record.failed_providers);
-    for (const provider of failed.length > 0 ? failed : strings(record.providers)) {
+    for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(normaliseProvider)) {
       const key = JSON.stringify([planId, provider]);
       const group = groups.get(key) ?? { planId, provider, failures: [] };
       group.failures.push(record);
@@ -111,7 +112,9 @@ export function buildRetryPlan({ history, policy, now, generatedBy }: RetryPlanI
     const decision = decideRetry(policy, failures.length, latestAt, now);
     const planRecord = recurrencePlans.get(planId);
     const plan = planRecord ? artifactOf(planRecord) : undefined;
-    const routes = plan ? objects(plan.route_decisions).filter((r) => r.action === 'deliver' && str(r.provider) === provider) : [];
+    const routes = plan
+      ? objects(plan.route_decisions).filter((r) => r.action === 'deliver' && normaliseProvider(str(r.provider)) === provider)
+      : [];
     decisions.push({
       recurrence_plan_id: planId,
       plan_id: str(plan?.plan_id) || str(latest.plan_id),

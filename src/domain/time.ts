@@ -21,15 +21,18 @@ export function parseInstant(text: unknown): Instant | undefined {
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const millis = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(millis);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second));
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0-99 as 1900-1999
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return undefined;
+  const millis = date.getTime();
   const micros = Number((fraction + '000000').slice(0, 6));
   let offsetMinutes = 0;
   if (offset && offset.toUpperCase() !== 'Z') {
     const sign = offset.startsWith('-') ? -1 : 1;
     const digits = offset.slice(1).replace(':', '');
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+    const [hours, minutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = sign * (hours * 60 + minutes);
   }
   return millis * 1000 + micros - offsetMinutes * MICROS_PER_MINUTE;
 }
