@@ -29227,7 +29227,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4562:
+/***/ 8003:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32276,7 +32276,7 @@ const NESTED_KEY = {
     [records_KIND.healthAlertAck]: 'acknowledgement',
     [records_KIND.connectorDelivery]: 'delivery'
 };
-const DELIVERY_SOURCE = {
+const records_DELIVERY_SOURCE = {
     escalation: 'endpoint_remediation_sla_escalation_delivery',
     recurrence: 'endpoint_remediation_sla_escalation_recurrence_delivery',
     ownerDigest: 'endpoint_remediation_sla_escalation_owner_digest',
@@ -32294,56 +32294,56 @@ const ACTION_HISTORY_KINDS = [
     records_KIND.automationRun,
     records_KIND.connectorDelivery
 ];
-const ACTION_HISTORY_SOURCES = new Set([DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]);
-function kindOf(record) {
+const ACTION_HISTORY_SOURCES = new Set([records_DELIVERY_SOURCE.escalation, records_DELIVERY_SOURCE.recurrence, records_DELIVERY_SOURCE.ownerDigest]);
+function records_kindOf(record) {
     return typeof record.metadata_kind === 'string' ? record.metadata_kind : '';
 }
 /** The artifact nested under the kind's key, or the record itself when it is flat. */
 function records_artifactOf(record) {
-    const key = NESTED_KEY[kindOf(record)];
+    const key = NESTED_KEY[records_kindOf(record)];
     const nested = key ? record[key] : undefined;
     return isObject(nested) ? nested : record;
 }
-function createdAtOf(record) {
+function records_createdAtOf(record) {
     return parseInstant(record.created_at) ?? parseInstant(records_artifactOf(record).generated_at);
 }
 function isActionHistory(record) {
-    const kind = kindOf(record);
+    const kind = records_kindOf(record);
     if (kind === records_KIND.connectorDelivery)
-        return ACTION_HISTORY_SOURCES.has(str(record.connector_delivery_source));
+        return ACTION_HISTORY_SOURCES.has(records_str(record.connector_delivery_source));
     return ACTION_HISTORY_KINDS.includes(kind);
 }
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */
 function records_byNewest(a, b) {
-    const diff = (createdAtOf(b) ?? -Infinity) - (createdAtOf(a) ?? -Infinity);
+    const diff = (records_createdAtOf(b) ?? -Infinity) - (records_createdAtOf(a) ?? -Infinity);
     if (diff !== 0 && !Number.isNaN(diff))
         return diff > 0 ? 1 : -1;
-    return str(a.session_id) < str(b.session_id) ? -1 : str(a.session_id) > str(b.session_id) ? 1 : 0;
+    return records_str(a.session_id) < records_str(b.session_id) ? -1 : records_str(a.session_id) > records_str(b.session_id) ? 1 : 0;
 }
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-function str(value, fallback = '') {
+function records_str(value, fallback = '') {
     return typeof value === 'string' ? value : value === null || value === undefined ? fallback : String(value);
 }
-function objects(value) {
+function records_objects(value) {
     return Array.isArray(value) ? value.filter(isObject) : [];
 }
-function strings(value) {
+function records_strings(value) {
     return Array.isArray(value) ? value.filter((v) => typeof v === 'string' && v !== '') : [];
 }
 function records_num(value, fallback = 0) {
     return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
 /** Python truthiness for the seed's `delivery_success` tests (a missing flag is a failure). */
-function truthy(value) {
+function records_truthy(value) {
     if (Array.isArray(value))
         return value.length > 0;
     if (isObject(value))
         return Object.keys(value).length > 0;
     return Boolean(value);
 }
-const CONTROLS_PUBLIC_SAFETY = [
+const records_CONTROLS_PUBLIC_SAFETY = [
     'Community Edition plans and records follow-up only; it does not mutate endpoints.',
     'No credentials, tokens or connector secrets are stored in evidence.',
     'Scheduler recovery, ticket creation and private queue execution stay outside the public code.'
@@ -32362,7 +32362,7 @@ const STAGES = [
     { stage: 'suppression_trend', kind: records_KIND.suppressionTrend }
 ];
 function health_runStatus(run) {
-    return (str(records_artifactOf(run).status) || str(run.status)).toLowerCase();
+    return (records_str(records_artifactOf(run).status) || records_str(run.status)).toLowerCase();
 }
 function isFailedRun(run) {
     return FAILED_RUN_STATUSES.has(health_runStatus(run));
@@ -32399,9 +32399,9 @@ function connectorFailureStreaks(deliveriesNewestFirst) {
     const cleared = new Set();
     const failures = [];
     for (const record of deliveriesNewestFirst) {
-        const providers = strings(record.providers);
-        const failedProviders = strings(record.failed_providers);
-        const failed = failedProviders.length > 0 ? failedProviders : truthy(record.delivery_success) ? [] : providers;
+        const providers = records_strings(record.providers);
+        const failedProviders = records_strings(record.failed_providers);
+        const failed = failedProviders.length > 0 ? failedProviders : records_truthy(record.delivery_success) ? [] : providers;
         let counted = false;
         for (const provider of new Set([...providers, ...failed])) {
             if (cleared.has(provider))
@@ -32422,7 +32422,7 @@ function connectorFailureStreaks(deliveriesNewestFirst) {
 function buildHealth(evidence, thresholds, now) {
     const { expectedIntervalMinutes: expected, staleMetadataMinutes: stale } = thresholds;
     const latest = evidence.recentRuns[0];
-    const latestAt = latest ? createdAtOf(latest) : undefined;
+    const latestAt = latest ? records_createdAtOf(latest) : undefined;
     const latestAge = latestAt === undefined || latestAt > now ? null : wholeMinutesBetween(latestAt, now);
     const missed = missedRunCount(latestAge, latest !== undefined, expected);
     const streak = failureStreak(evidence.recentRuns);
@@ -32467,8 +32467,8 @@ function buildHealth(evidence, thresholds, now) {
             severity: 'warning',
             category: 'stale_metadata',
             message: entry.state === 'missing'
-                ? `No ${str(entry.kind).replace(/_/g, ' ')} evidence has been recorded.`
-                : `The newest ${str(entry.kind).replace(/_/g, ' ')} evidence is ${entry.age_minutes} minutes old (threshold ${stale}).`
+                ? `No ${records_str(entry.kind).replace(/_/g, ' ')} evidence has been recorded.`
+                : `The newest ${records_str(entry.kind).replace(/_/g, ' ')} evidence is ${entry.age_minutes} minutes old (threshold ${stale}).`
         });
     }
     if (disabled > 0) {
@@ -32491,7 +32491,7 @@ function buildHealth(evidence, thresholds, now) {
         stale_metadata_count: staleEntries.length,
         connector_delivery_failure_count: connectorFailures,
         connector_delivery_failures_by_provider: connector.byProvider,
-        latest_run_id: latest ? str(latest.session_id) || null : null,
+        latest_run_id: latest ? records_str(latest.session_id) || null : null,
         latest_run_at: latestAt === undefined ? null : time_formatInstant(latestAt),
         latest_run_age_minutes: latestAge,
         latest_run_status: latest ? health_runStatus(latest) || 'succeeded' : null,
@@ -32509,17 +32509,17 @@ function buildHealth(evidence, thresholds, now) {
 }
 /** Alert level plus the sorted distinct alert categories: equal while the same problem persists. */
 function healthFingerprint(level, alerts) {
-    const categories = [...new Set(alerts.map((a) => str(a.category)))].sort();
+    const categories = [...new Set(alerts.map((a) => records_str(a.category)))].sort();
     return `${level}|${categories.join(',')}`;
 }
 function staleMetadata(newestByKind, newestSuccessfulRun, staleMinutes, now) {
     const entries = [];
     for (const { stage, kind } of STAGES) {
         let newest = newestByKind[kind];
-        let newestAt = newest ? createdAtOf(newest) : undefined;
+        let newestAt = newest ? records_createdAtOf(newest) : undefined;
         if (kind === records_KIND.ownerDigest && newestSuccessfulRun) {
             // A quiet system with nothing to digest is not missing evidence: a successful run vouches for it.
-            const runAt = createdAtOf(newestSuccessfulRun);
+            const runAt = records_createdAtOf(newestSuccessfulRun);
             if (runAt !== undefined && (newestAt === undefined || runAt > newestAt)) {
                 newest = newestSuccessfulRun;
                 newestAt = runAt;
@@ -32531,7 +32531,7 @@ function staleMetadata(newestByKind, newestSuccessfulRun, staleMinutes, now) {
         }
         const age = newestAt === undefined ? null : Math.max(0, wholeMinutesBetween(newestAt, now));
         if (age !== null && age > staleMinutes) {
-            entries.push({ kind: stage, metadata_kind: kind, state: 'stale', age_minutes: age, latest_id: str(newest.session_id) });
+            entries.push({ kind: stage, metadata_kind: kind, state: 'stale', age_minutes: age, latest_id: records_str(newest.session_id) });
         }
     }
     return entries;
@@ -35325,9 +35325,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
+    inst._zod.pattern = regexes_boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -35345,7 +35345,7 @@ const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -36378,13 +36378,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -36413,7 +36413,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -36427,14 +36427,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -36480,7 +36480,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -36504,7 +36504,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -36520,14 +36520,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -36547,7 +36547,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -37735,7 +37735,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -41277,13 +41277,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
 function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
+    return _boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -41618,14 +41618,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -41633,14 +41633,14 @@ function record(keyType, valueType, params) {
             type: "record",
             keyType: schemas_string(),
             valueType: keyType,
-            ...util.normalizeParams(valueType),
+            ...normalizeParams(valueType),
         });
     }
     return new ZodRecord({
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // type alksjf = core.output<core.$ZodRecordKey>;
@@ -42140,6 +42140,162 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/domain/providers.ts
+// The five chat and ITSM providers this family routes to; other names are not ours to deliver to.
+const providers_PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
+/** The seed's normalisation: trimmed, lower case, `-` to `_`. */
+function providers_normaliseProvider(name) {
+    return name.trim().toLowerCase().replace(/-/g, '_');
+}
+
+;// CONCATENATED MODULE: ./src/delivery/connector-config.ts
+
+
+// The seed's connector configuration (reference §4.1): a map under `connectors`, `providers` or the
+// root, one entry per provider. Only the five providers of this family are ours; other entries
+// (splunk, github, ...) are ignored as the seed ignores unknown ones, so their secrets are not
+// required either. Secrets come from environment variables (`*_env`) or the action's secret input.
+class connector_config_ConnectorConfigError extends Error {
+    name = 'ConnectorConfigError';
+}
+const envName = schemas_string().trim().min(1, 'must name an environment variable');
+const connector_config_text = schemas_string();
+const entrySchema = looseObject({
+    enabled: schemas_boolean().optional(),
+    url: connector_config_text.optional(),
+    url_env: envName.optional(),
+    method: schemas_enum(['POST', 'PUT', 'PATCH', 'post', 'put', 'patch']).optional(),
+    headers: record(schemas_string(), schemas_string()).optional(),
+    authorization: connector_config_text.optional(),
+    authorization_env: envName.optional(),
+    token: connector_config_text.optional(),
+    token_env: envName.optional(),
+    authorization_scheme: connector_config_text.optional(),
+    api_key: connector_config_text.optional(),
+    api_key_env: envName.optional(),
+    api_key_header: connector_config_text.optional(),
+    signing_secret_env: envName.optional(),
+    format: schemas_enum(['adaptive-card', 'message-card']).optional(),
+    project_key: connector_config_text.optional(),
+    issue_type: connector_config_text.optional(),
+    api_version: union([literal(2), literal(3), literal('2'), literal('3')]).optional(),
+    table: schemas_string().regex(/^[a-z0-9_]+$/, 'must be a table name such as incident').optional(),
+    title: connector_config_text.optional()
+});
+/** Validates a parsed configuration and resolves its environment variables; `source` names it in errors. */
+function connector_config_resolveConnectorConfig(raw, env, source) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new connector_config_ConnectorConfigError(`${source}: expected an object`);
+    const root = raw;
+    const map = connector_config_isObject(root.connectors) ? root.connectors : connector_config_isObject(root.providers) ? root.providers : root;
+    const connectors = new Map();
+    const secrets = [];
+    for (const [name, value] of Object.entries(map)) {
+        const provider = normaliseProvider(name);
+        if (!PROVIDERS.includes(provider))
+            continue;
+        if (!connector_config_isObject(value))
+            throw new connector_config_ConnectorConfigError(`${source}: ${name}: expected an object`);
+        const parsed = entrySchema.safeParse(value);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            throw new connector_config_ConnectorConfigError(`${source}: ${name}.${issue.path.join('.')}: ${issue.message.toLowerCase()}`);
+        }
+        if (parsed.data.enabled === false)
+            continue;
+        const connector = resolveEntry(provider, name, parsed.data, env, source, secrets);
+        connectors.set(connector.provider, connector);
+    }
+    return { connectors, secrets };
+}
+function resolveEntry(provider, name, entry, env, source, secrets) {
+    const fromEnv = (field, variable) => {
+        if (!variable)
+            return undefined;
+        const value = env[variable];
+        if (!value)
+            throw new connector_config_ConnectorConfigError(`${source}: ${name}.${field}: environment variable ${variable} is not set`);
+        secrets.push(value);
+        return value;
+    };
+    const literal = (value) => {
+        if (value)
+            secrets.push(value);
+        return value;
+    };
+    const urlFromEnv = fromEnv('url_env', entry.url_env);
+    const url = urlFromEnv ?? entry.url;
+    if (!url)
+        throw new connector_config_ConnectorConfigError(`${source}: ${name}: an enabled connector needs url or url_env`);
+    let parsedUrl;
+    try {
+        parsedUrl = new URL(url);
+    }
+    catch {
+        throw new connector_config_ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
+    }
+    if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
+        throw new connector_config_ConnectorConfigError(`${source}: ${name}.url: must be an http or https URL`);
+    }
+    // Slack, Teams and Workflows webhook URLs carry their credential in the path or query; keep the
+    // pieces too, so an error message that echoes part of a URL is scrubbed as well.
+    if (urlFromEnv || (provider !== 'webhook' && provider !== 'jira' && provider !== 'servicenow')) {
+        secrets.push(url, ...urlCredentials(parsedUrl));
+    }
+    const headers = { 'content-type': 'application/json' };
+    for (const [key, value] of Object.entries(entry.headers ?? {}))
+        headers[key.toLowerCase()] = value;
+    const authorization = fromEnv('authorization_env', entry.authorization_env) ?? literal(entry.authorization);
+    const token = fromEnv('token_env', entry.token_env) ?? literal(entry.token);
+    const apiKey = fromEnv('api_key_env', entry.api_key_env) ?? literal(entry.api_key);
+    if (authorization)
+        headers.authorization = authorization;
+    else if (token)
+        headers.authorization = `${entry.authorization_scheme ?? 'Bearer'} ${token}`;
+    const apiKeyHeader = (entry.api_key_header ?? 'x-api-key').toLowerCase();
+    if (apiKey)
+        headers[apiKeyHeader] = apiKey;
+    if ((provider === 'jira' || provider === 'servicenow') && !authorization && !token && !apiKey) {
+        throw new connector_config_ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
+    }
+    const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+    return {
+        provider,
+        url,
+        urlIsSecret: Boolean(urlFromEnv),
+        method: (entry.method ?? 'POST').toUpperCase(),
+        headers,
+        secretHeaders: apiKey ? [apiKeyHeader] : [],
+        ...(signingSecret ? { signingSecret } : {}),
+        teamsFormat: entry.format ?? 'adaptive-card',
+        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion: Number(entry.api_version ?? 3) },
+        servicenowTable: entry.table ?? 'incident',
+        ...(entry.title ? { title: entry.title } : {})
+    };
+}
+/** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
+function urlCredentials(url) {
+    const pieces = [url.username, url.password, ...url.searchParams.values()].filter((piece) => piece.length >= 8);
+    if (url.pathname.length > 1)
+        pieces.push(url.pathname);
+    pieces.push(...url.pathname.split('/').filter((segment) => segment.length >= 16 && /\d/.test(segment)));
+    return pieces;
+}
+function connector_config_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The providers a `--provider` value selects among the configured ones; unknown ones are an error. */
+function selectConnectors(config, requested) {
+    if (requested === 'all')
+        return [...config.connectors.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
+    return requested.split(',').map((name) => {
+        const connector = config.connectors.get(providers_normaliseProvider(name));
+        if (!connector)
+            throw new connector_config_ConnectorConfigError(`--provider ${name}: connector provider is not configured (or is disabled)`);
+        return connector;
+    });
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/domain/ids.ts
@@ -42169,24 +42325,242 @@ function pythonJson(value) {
 function asciiString(text) {
     return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-function sha256Hex(text) {
+function ids_sha256Hex(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
 }
-function hashedId(prefix, material, length = 16) {
+function ids_hashedId(prefix, material, length = 16) {
     const text = typeof material === 'string' ? material : pythonJson(material);
-    return `${prefix}-${sha256Hex(text).slice(0, length)}`;
+    return `${prefix}-${ids_sha256Hex(text).slice(0, length)}`;
 }
 /** The seed's slug for connector-delivery ids: lower-case, non-alphanumerics to `-`, trimmed. */
 function slug(text) {
     return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
+/** A copy with object keys sorted at every depth, as the seed stores payloads and evidence files. */
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort())
+            out[key] = sortKeys(value[key]);
+        return out;
+    }
+    return value;
+}
 
-;// CONCATENATED MODULE: ./src/domain/providers.ts
-// The five chat and ITSM providers this family routes to; other names are not ours to deliver to.
-const providers_PROVIDERS = (/* unused pure expression or super */ null && (['webhook', 'slack', 'teams', 'jira', 'servicenow']));
-/** The seed's normalisation: trimmed, lower case, `-` to `_`. */
-function providers_normaliseProvider(name) {
-    return name.trim().toLowerCase().replace(/-/g, '_');
+;// CONCATENATED MODULE: ./src/domain/health-alert.ts
+
+
+
+
+const health_alert_EMPTY_POLICY = { rules: [], default_providers: [] };
+const DEFAULT_REPEAT_WINDOW_MINUTES = 60;
+const CLEARING_ACK_STATES = new Set(['acknowledged', 'resolved']);
+function matchingRules(policy, health) {
+    const level = str(health.alert_level);
+    const categories = new Set(objects(health.alerts).map((a) => str(a.category)));
+    return policy.rules.filter((rule) => (rule.alert_levels.length === 0 || rule.alert_levels.includes(level)) &&
+        (rule.categories.length === 0 || rule.categories.some((c) => categories.has(c))) &&
+        num(health.missed_run_count) >= rule.min_missed_runs &&
+        num(health.failed_job_count) >= rule.min_failed_jobs &&
+        num(health.stale_metadata_count) >= rule.min_stale_metadata &&
+        num(health.connector_delivery_failure_count) >= rule.min_connector_failures);
+}
+/** The seed's provider choice: the requested one; else matched rules; defaults; configured; level defaults. */
+function eligibleProviders(policy, rules, level, requested, configured) {
+    const known = (names) => names.map(normaliseProvider).filter((p) => PROVIDERS.includes(p));
+    let chosen;
+    if (requested !== 'all')
+        chosen = known(requested.split(','));
+    else {
+        chosen = known(rules.flatMap((r) => r.providers));
+        if (chosen.length === 0)
+            chosen = known(policy.default_providers);
+        if (chosen.length === 0)
+            chosen = known(configured);
+        if (chosen.length === 0)
+            chosen = level === 'critical' ? ['jira', 'slack', 'teams'] : ['slack', 'teams'];
+    }
+    return [...new Set(chosen)].sort();
+}
+function repeatWindowMinutes(policy, rules, override) {
+    if (override !== undefined)
+        return Math.max(0, override);
+    const fromRules = rules.map((r) => r.suppression_window_minutes).filter((m) => m !== undefined);
+    if (fromRules.length > 0)
+        return Math.max(...fromRules);
+    return policy.suppression_window_minutes ?? DEFAULT_REPEAT_WINDOW_MINUTES;
+}
+/** `erslah-` + the first 16 hex of sha256(fingerprint + "|" + started_at). */
+function episodeHealthId(fingerprint, startedAt) {
+    return `erslah-${sha256Hex(`${fingerprint}|${startedAt}`).slice(0, 16)}`;
+}
+/** Successful notices per provider in one episode, newest first. */
+function reached(deliveries, healthId) {
+    const byProvider = new Map();
+    const ordered = deliveries
+        .filter((d) => str(d.event_id) === healthId)
+        .sort((a, b) => (createdAtOf(b) ?? 0) - (createdAtOf(a) ?? 0));
+    for (const record of ordered) {
+        const failed = new Set(strings(record.failed_providers));
+        if (!truthy(record.delivery_success) && failed.size === 0)
+            continue;
+        for (const provider of strings(record.providers)) {
+            if (failed.has(provider))
+                continue;
+            const entry = byProvider.get(provider) ?? { at: createdAtOf(record) ?? 0, steps: [] };
+            entry.steps.push(str(record.lifecycle_step) || 'open');
+            byProvider.set(provider, entry);
+        }
+    }
+    return byProvider;
+}
+function clearingAck(acks, healthId, provider) {
+    return acks
+        .filter((a) => str(a.health_id) === healthId && str(a.provider) === provider && CLEARING_ACK_STATES.has(str(a.acknowledgement_state)))
+        .sort((a, b) => (createdAtOf(b) ?? 0) - (createdAtOf(a) ?? 0))[0];
+}
+function planHealthAlert(input) {
+    const { health, policy, now, previousPlan: previous } = input;
+    const level = str(health.alert_level);
+    const fingerprint = str(health.fingerprint);
+    const generatedAt = formatInstant(now);
+    const previousOpen = previous !== undefined && str(previous.episode_state) === 'open';
+    if (level === 'healthy') {
+        if (!previousOpen)
+            return { plan: undefined, notices: [] };
+        const healthId = str(previous.health_id);
+        const providers = [...reached(input.deliveries, healthId).entries()]
+            .filter(([, entry]) => !entry.steps.includes('resolved'))
+            .map(([provider]) => provider)
+            .sort();
+        const notices = providers.map((provider) => ({ provider, step: 'resolved', ledgerKey: `health-alert|${healthId}|${provider}|resolved` }));
+        const plan = planArtifact(input, {
+            healthId,
+            fingerprint: str(previous.fingerprint),
+            startedAt: str(previous.episode_started_at),
+            state: 'resolved',
+            step: 'resolved',
+            eligible: providers,
+            notices,
+            suppressed: [],
+            routes: providers.map((provider) => ({ provider, selected: true, suppressed: false, step: 'resolved', rule_ids: [], owner: str(previous.owner) || 'release-governance', acknowledgement_required: false })),
+            rules: [],
+            window: num(previous.suppression_window_minutes, DEFAULT_REPEAT_WINDOW_MINUTES),
+            generatedAt
+        });
+        return { plan, notices };
+    }
+    const continues = previousOpen && str(previous.fingerprint) === fingerprint;
+    const startedAt = continues ? str(previous.episode_started_at) : generatedAt;
+    const healthId = continues ? str(previous.health_id) : episodeHealthId(fingerprint, startedAt);
+    const rules = matchingRules(policy, health);
+    const eligible = eligibleProviders(policy, rules, level, input.requestedProvider, input.configuredProviders);
+    const window = repeatWindowMinutes(policy, rules, input.suppressionWindowOverride);
+    const sent = reached(input.deliveries, healthId);
+    const notices = [];
+    const suppressed = [];
+    const routes = [];
+    for (const provider of eligible) {
+        const history = sent.get(provider);
+        const ack = clearingAck(input.acknowledgements, healthId, provider);
+        const providerRules = rules.filter((r) => r.providers.map(normaliseProvider).includes(provider));
+        let reason;
+        if (!input.force && history) {
+            if (ack)
+                reason = `acknowledged (${str(ack.acknowledgement_state)}) by ${str(ack.acknowledged_by)} at ${str(ack.acknowledged_at)}`;
+            else if (window > 0 && addMinutes(history.at, window) > now) {
+                reason = `delivered at ${formatInstant(history.at)}, inside the ${window}-minute repeat window`;
+            }
+        }
+        const step = history ? 'repeat' : 'open';
+        if (reason) {
+            suppressed.push({ provider, reason, last_delivery_at: history ? formatInstant(history.at) : null });
+        }
+        else {
+            const slot = input.force ? `forced-${generatedAt}` : step === 'open' ? 'open' : `repeat-${history?.steps.length ?? 0}`;
+            notices.push({ provider, step, ledgerKey: `health-alert|${healthId}|${provider}|${slot}` });
+        }
+        routes.push({
+            provider,
+            selected: !reason,
+            suppressed: Boolean(reason),
+            step,
+            rule_ids: providerRules.map((r) => r.rule_id),
+            owner: providerRules.find((r) => r.owner)?.owner ?? policy.owner ?? 'release-governance',
+            acknowledgement_required: providerRules.length > 0 ? providerRules.some((r) => r.acknowledgement_required !== false) : level === 'critical' || level === 'warning',
+            suppression_window_minutes: window
+        });
+    }
+    const plan = planArtifact(input, { healthId, fingerprint, startedAt, state: 'open', step: continues ? 'repeat' : 'open', eligible, notices, suppressed, routes, rules, window, generatedAt });
+    return { plan, notices };
+}
+function planArtifact(input, parts) {
+    const { health } = input;
+    const selected = parts.notices.map((n) => n.provider);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_plan.v1',
+        product: 'CAVRA',
+        plan_id: hashedId('erslahalert', {
+            health_id: parts.healthId,
+            generated_at: parts.generatedAt,
+            eligible_providers: parts.eligible,
+            selected_providers: selected,
+            suppressed_providers: parts.suppressed
+        }),
+        health_id: parts.healthId,
+        fingerprint: parts.fingerprint,
+        episode_started_at: parts.startedAt,
+        episode_state: parts.state,
+        lifecycle_step: parts.step,
+        generated_at: parts.generatedAt,
+        generated_by: input.generatedBy,
+        source_health_generated_at: str(health.generated_at),
+        alert_level: str(health.alert_level),
+        summary: {
+            run_count: num(health.run_count),
+            missed_run_count: num(health.missed_run_count),
+            failed_job_count: num(health.failed_job_count),
+            stale_metadata_count: num(health.stale_metadata_count),
+            connector_delivery_failure_count: num(health.connector_delivery_failure_count),
+            alert_count: objects(health.alerts).length
+        },
+        requested_provider: input.requestedProvider,
+        eligible_providers: parts.eligible,
+        selected_providers: selected,
+        suppressed_providers: parts.suppressed,
+        suppression_window_minutes: parts.window,
+        force: input.force,
+        routes: parts.routes,
+        matched_rule_ids: parts.rules.map((r) => r.rule_id),
+        acknowledgement_required_providers: parts.routes.filter((r) => r.selected && r.acknowledgement_required).map((r) => str(r.provider)),
+        controls: CONTROLS_PUBLIC_SAFETY
+    };
+}
+function healthAlertPlanRecord(plan) {
+    const suppressed = objects(plan.suppressed_providers);
+    return {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: str(plan.plan_id),
+        metadata_kind: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-plan',
+        created_at: str(plan.generated_at),
+        signer: str(plan.generated_by),
+        decision_count: strings(plan.eligible_providers).length,
+        blocked_count: suppressed.length,
+        approval_required_count: strings(plan.acknowledgement_required_providers).length,
+        plan_id: str(plan.plan_id),
+        health_id: str(plan.health_id),
+        alert_level: str(plan.alert_level),
+        episode_state: str(plan.episode_state),
+        selected_providers: strings(plan.selected_providers),
+        suppressed_providers: suppressed.map((s) => str(s.provider)),
+        suppressed_provider_count: suppressed.length,
+        acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
+        suppression_window_minutes: num(plan.suppression_window_minutes),
+        health_alert_plan: plan
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/domain/retry-plan.ts
@@ -42216,9 +42590,9 @@ function formatMinutes(minutes) {
 }
 /** A failed recurrence delivery: the only failures the retry plan re-plans (owner digests feed health). */
 function isFailedRecurrenceDelivery(record) {
-    return (kindOf(record) === records_KIND.connectorDelivery &&
-        record.connector_delivery_source === DELIVERY_SOURCE.recurrence &&
-        !truthy(record.delivery_success));
+    return (records_kindOf(record) === records_KIND.connectorDelivery &&
+        record.connector_delivery_source === records_DELIVERY_SOURCE.recurrence &&
+        !records_truthy(record.delivery_success));
 }
 function failedRecurrenceDeliveries(history) {
     return history.filter(isFailedRecurrenceDelivery);
@@ -42235,19 +42609,19 @@ function statusCodeFor(record, provider) {
 function buildRetryPlan({ history, policy, now, generatedBy }) {
     const recurrencePlans = new Map();
     for (const record of history) {
-        if (kindOf(record) !== records_KIND.recurrencePlan)
+        if (records_kindOf(record) !== records_KIND.recurrencePlan)
             continue;
         const plan = records_artifactOf(record);
-        const id = str(plan.recurrence_plan_id) || record.session_id;
-        const known = recurrencePlans.get(str(id));
-        if (!known || (createdAtOf(record) ?? 0) > (createdAtOf(known) ?? 0))
-            recurrencePlans.set(str(id), record);
+        const id = records_str(plan.recurrence_plan_id) || record.session_id;
+        const known = recurrencePlans.get(records_str(id));
+        if (!known || (records_createdAtOf(record) ?? 0) > (records_createdAtOf(known) ?? 0))
+            recurrencePlans.set(records_str(id), record);
     }
     const groups = new Map();
     for (const record of failedRecurrenceDeliveries(history)) {
-        const planId = str(record.event_id) || str(record.session_id);
-        const failed = strings(record.failed_providers);
-        for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(providers_normaliseProvider)) {
+        const planId = records_str(record.event_id) || records_str(record.session_id);
+        const failed = records_strings(record.failed_providers);
+        for (const provider of (failed.length > 0 ? failed : records_strings(record.providers)).map(providers_normaliseProvider)) {
             const key = JSON.stringify([planId, provider]);
             const group = groups.get(key) ?? { planId, provider, failures: [] };
             group.failures.push(record);
@@ -42257,26 +42631,26 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
     const generatedAt = time_formatInstant(now);
     const decisions = [];
     for (const { planId, provider, failures } of [...groups.values()].sort(compareGroups)) {
-        const ordered = [...failures].sort((a, b) => (createdAtOf(b) ?? -Infinity) - (createdAtOf(a) ?? -Infinity));
+        const ordered = [...failures].sort((a, b) => (records_createdAtOf(b) ?? -Infinity) - (records_createdAtOf(a) ?? -Infinity));
         const latest = ordered[0];
-        const latestAt = createdAtOf(latest);
+        const latestAt = records_createdAtOf(latest);
         const decision = decideRetry(policy, failures.length, latestAt, now);
         const planRecord = recurrencePlans.get(planId);
         const plan = planRecord ? records_artifactOf(planRecord) : undefined;
         const routes = plan
-            ? objects(plan.route_decisions).filter((r) => r.action === 'deliver' && providers_normaliseProvider(str(r.provider)) === provider)
+            ? records_objects(plan.route_decisions).filter((r) => r.action === 'deliver' && providers_normaliseProvider(records_str(r.provider)) === provider)
             : [];
         decisions.push({
             recurrence_plan_id: planId,
-            plan_id: str(plan?.plan_id) || str(latest.plan_id),
+            plan_id: records_str(plan?.plan_id) || records_str(latest.plan_id),
             provider,
             action: decision.action,
             reason: decision.reason,
             retry_count: failures.length,
             max_retry_attempts: policy.maxRetryAttempts,
             retry_delay_minutes: Math.trunc(decision.delayMinutes),
-            latest_delivery_id: str(latest.session_id),
-            latest_delivery_at: latestAt === undefined ? str(latest.created_at) : time_formatInstant(latestAt),
+            latest_delivery_id: records_str(latest.session_id),
+            latest_delivery_at: latestAt === undefined ? records_str(latest.created_at) : time_formatInstant(latestAt),
             next_retry_at: time_formatInstant(decision.nextRetryAt),
             failed_status_codes: ordered.map((record) => statusCodeFor(record, provider)),
             route_count: routes.length,
@@ -42289,7 +42663,7 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
     return {
         schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_retry_plan.v1',
         product: 'CAVRA',
-        retry_plan_id: hashedId('erslaescrtry', { generated_at: generatedAt, retry_decisions: decisions }),
+        retry_plan_id: ids_hashedId('erslaescrtry', { generated_at: generatedAt, retry_decisions: decisions }),
         generated_at: generatedAt,
         generated_by: generatedBy,
         alert_level: retryable > 0 ? 'critical' : waiting > 0 ? 'warning' : 'healthy',
@@ -42301,7 +42675,7 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
         base_retry_delay_minutes: policy.retryDelayMinutes,
         backoff_multiplier: policy.backoffMultiplier,
         retry_decisions: decisions,
-        controls: CONTROLS_PUBLIC_SAFETY
+        controls: records_CONTROLS_PUBLIC_SAFETY
     };
 }
 function compareGroups(a, b) {
@@ -42312,7 +42686,7 @@ function compareGroups(a, b) {
 
 ;// CONCATENATED MODULE: ./src/cli/errors.ts
 /** Invalid input or configuration: exit 1, one line that names the file or flag. */
-class InputError extends Error {
+class errors_InputError extends Error {
     name = 'InputError';
 }
 /** The command line itself is wrong (unknown flag, conflicting flags): exit 2. */
@@ -42327,6 +42701,8 @@ class UsageError extends (/* unused pure expression or super */ null && (Error))
 
 
 
+
+
 /** Reads a JSON object, or YAML for `.yaml`/`.yml`, as the seed's policy and connector loader does. */
 function readObjectFile(path, flag) {
     let text;
@@ -42334,17 +42710,17 @@ function readObjectFile(path, flag) {
         text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
-        throw new InputError(`${flag} ${path}: cannot read the file (${error.code ?? String(error)})`);
+        throw new errors_InputError(`${flag} ${path}: cannot read the file (${error.code ?? String(error)})`);
     }
     let parsed;
     try {
         parsed = ['.yaml', '.yml'].includes((0,external_node_path_.extname)(path).toLowerCase()) ? (0,dist/* parse */.qg)(text) : JSON.parse(text);
     }
     catch (error) {
-        throw new InputError(`${flag} ${path}: invalid ${(0,external_node_path_.extname)(path).toLowerCase().startsWith('.y') ? 'YAML' : 'JSON'} (${firstLine(error.message)})`);
+        throw new errors_InputError(`${flag} ${path}: invalid ${(0,external_node_path_.extname)(path).toLowerCase().startsWith('.y') ? 'YAML' : 'JSON'} (${firstLine(error.message)})`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new InputError(`${flag} ${path}: expected an object at the top level`);
+        throw new errors_InputError(`${flag} ${path}: expected an object at the top level`);
     }
     return parsed;
 }
@@ -42365,7 +42741,7 @@ function retryPolicyFrom(raw, source) {
     const result = retryPolicySchema.safeParse(raw);
     if (!result.success) {
         const issue = result.error.issues[0];
-        throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+        throw new errors_InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
     }
     const p = result.data;
     return {
@@ -42378,6 +42754,86 @@ function loadRetryPolicy(path) {
     if (!path)
         return DEFAULT_RETRY_POLICY;
     return retryPolicyFrom(readObjectFile(path, '--retry-policy'), `--retry-policy ${path}`);
+}
+const names = array(schemas_string());
+const minimum = schemas_number().int().min(0).optional();
+const ruleSchema = looseObject({
+    rule_id: schemas_string().optional(),
+    id: schemas_string().optional(),
+    alert_levels: names.optional(),
+    categories: names.optional(),
+    alert_categories: names.optional(),
+    min_missed_runs: minimum,
+    min_failed_jobs: minimum,
+    min_stale_metadata: minimum,
+    min_connector_failures: minimum,
+    providers: names.optional(),
+    owner: schemas_string().optional(),
+    acknowledgement_required: schemas_boolean().optional(),
+    ack_required: schemas_boolean().optional(),
+    suppression_window_minutes: schemas_number().min(0).optional()
+});
+const routingSchema = looseObject({
+    rules: array(ruleSchema).optional(),
+    health_alert_routing: array(ruleSchema).optional(),
+    notification_routing: array(ruleSchema).optional(),
+    default_providers: names.optional(),
+    suppression_window_minutes: schemas_number().min(0).optional(),
+    owner: schemas_string().optional()
+});
+/** The seed's routing policy: `rules` (else `health_alert_routing`, else `notification_routing`). */
+function routingPolicyFrom(raw, source) {
+    const result = routingSchema.safeParse(raw);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+    }
+    const p = result.data;
+    const rules = (p.rules ?? p.health_alert_routing ?? p.notification_routing ?? []).map((r, index) => ({
+        rule_id: r.rule_id ?? r.id ?? `rule-${index + 1}`,
+        alert_levels: (r.alert_levels ?? []).map((l) => l.toLowerCase()),
+        categories: r.categories ?? r.alert_categories ?? [],
+        min_missed_runs: r.min_missed_runs ?? 0,
+        min_failed_jobs: r.min_failed_jobs ?? 0,
+        min_stale_metadata: r.min_stale_metadata ?? 0,
+        min_connector_failures: r.min_connector_failures ?? 0,
+        providers: r.providers ?? [],
+        ...(r.owner ? { owner: r.owner } : {}),
+        ...(r.acknowledgement_required ?? r.ack_required) !== undefined ? { acknowledgement_required: (r.acknowledgement_required ?? r.ack_required) } : {},
+        ...(r.suppression_window_minutes !== undefined ? { suppression_window_minutes: r.suppression_window_minutes } : {})
+    }));
+    return {
+        rules,
+        default_providers: p.default_providers ?? [],
+        ...(p.suppression_window_minutes !== undefined ? { suppression_window_minutes: p.suppression_window_minutes } : {}),
+        ...(p.owner ? { owner: p.owner } : {})
+    };
+}
+function loadRoutingPolicy(path) {
+    if (!path)
+        return EMPTY_POLICY;
+    return routingPolicyFrom(readObjectFile(path, '--routing-policy'), `--routing-policy ${path}`);
+}
+/** Reads and resolves a connector configuration file; every problem names the file and the field. */
+function loadConnectorConfig(path, env) {
+    const raw = readObjectFile(path, '--config');
+    try {
+        return resolveConnectorConfig(raw, env, `--config ${path}`);
+    }
+    catch (error) {
+        if (error instanceof ConnectorConfigError)
+            throw new InputError(error.message);
+        throw error;
+    }
+}
+/** A plan file as the seed accepts it: the artifact, `{"plan": ...}`, or its store record. */
+function artifactFile(path, flag, nestedKey) {
+    const raw = readObjectFile(path, flag);
+    const inner = isRecord(raw.plan) ? raw.plan : isRecord(raw[nestedKey]) ? raw[nestedKey] : raw;
+    return inner;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // EXTERNAL MODULE: ./node_modules/commander/index.js
@@ -42400,7 +42856,135 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
+;// CONCATENATED MODULE: ./src/domain/health-alert-ack.ts
+
+
+
+// Acknowledgements of health alerts, and the seed's alert history and dashboard (reference §3.8-3.9).
+const health_alert_ack_ACK_STATES = (/* unused pure expression or super */ null && (['acknowledged', 'dismissed', 'escalated', 'resolved']));
+const CLEARING = new Set(['acknowledged', 'resolved']);
+function buildAcknowledgement(input) {
+    const at = formatInstant(input.now);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_ack.v1',
+        product: 'CAVRA',
+        acknowledgement_id: hashedId('erslahack', `${input.healthId}|${input.provider}|${input.state}|${input.acknowledgedBy}|${at}`),
+        health_id: input.healthId,
+        plan_id: input.planId ?? null,
+        provider: input.provider,
+        acknowledgement_state: input.state,
+        acknowledged_by: input.acknowledgedBy,
+        acknowledged_at: at,
+        external_ref: input.externalRef ?? null,
+        notes: input.notes ?? null,
+        controls: [
+            'Acknowledgements record review only; they do not change connector state.',
+            'No tokens or connector secrets are stored with an acknowledgement.',
+            'Recovery of the scheduler or of a connector is the operator’s responsibility.'
+        ]
+    };
+}
+function acknowledgementRecord(ack) {
+    return {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: str(ack.acknowledgement_id),
+        metadata_kind: KIND.healthAlertAck,
+        created_at: str(ack.acknowledged_at),
+        signer: str(ack.acknowledged_by),
+        decision_count: 1,
+        blocked_count: 0,
+        approval_required_count: 0,
+        acknowledgement_id: str(ack.acknowledgement_id),
+        health_id: str(ack.health_id),
+        plan_id: ack.plan_id ?? null,
+        provider: str(ack.provider),
+        acknowledgement_state: str(ack.acknowledgement_state),
+        external_ref: ack.external_ref ?? null,
+        acknowledgement: ack
+    };
+}
+/** Plans, acknowledgements and health-alert deliveries. */
+function isHealthAlertRecord(record) {
+    const kind = kindOf(record);
+    return (kind === KIND.healthAlertPlan ||
+        kind === KIND.healthAlertAck ||
+        (kind === KIND.connectorDelivery && record.connector_delivery_source === DELIVERY_SOURCE.healthAlert));
+}
+function alertHistory(records, filter, page) {
+    const matching = records
+        .filter(isHealthAlertRecord)
+        .filter((r) => !filter.healthId || [r.health_id, r.event_id, r.session_id].some((v) => str(v) === filter.healthId))
+        .filter((r) => !filter.provider ||
+        str(r.provider) === filter.provider ||
+        [r.providers, r.selected_providers, r.suppressed_providers].some((list) => strings(list).includes(filter.provider)))
+        .filter((r) => !filter.metadataKind || kindOf(r) === filter.metadataKind)
+        .filter((r) => !filter.acknowledgementState || str(r.acknowledgement_state) === filter.acknowledgementState)
+        .filter((r) => filter.suppressed === undefined || suppressedCount(r) > 0 === filter.suppressed)
+        .sort(byNewest);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1',
+        product: 'CAVRA',
+        items: matching.slice(page.offset, page.offset + page.limit),
+        total: matching.length,
+        limit: page.limit,
+        offset: page.offset
+    };
+}
+function suppressedCount(record) {
+    return kindOf(record) === KIND.healthAlertPlan ? strings(record.suppressed_providers).length || objects(artifactOf(record).suppressed_providers).length : 0;
+}
+/** Outstanding: for the newest plan of each health_id, each provider needing an acknowledgement
+ * that has none in state acknowledged or resolved (dismissed and escalated do not clear it). */
+function outstandingAcknowledgements(records) {
+    const newestPlan = new Map();
+    for (const record of records.filter((r) => kindOf(r) === KIND.healthAlertPlan).sort(byNewest)) {
+        const healthId = str(artifactOf(record).health_id) || str(record.health_id);
+        if (!newestPlan.has(healthId))
+            newestPlan.set(healthId, record);
+    }
+    const cleared = new Set(records
+        .filter((r) => kindOf(r) === KIND.healthAlertAck && CLEARING.has(str(artifactOf(r).acknowledgement_state) || str(r.acknowledgement_state)))
+        .map((r) => `${str(artifactOf(r).health_id) || str(r.health_id)}|${str(artifactOf(r).provider) || str(r.provider)}`));
+    const outstanding = [];
+    for (const [healthId, record] of newestPlan) {
+        const plan = artifactOf(record);
+        if (str(plan.episode_state) === 'resolved')
+            continue;
+        for (const provider of strings(plan.acknowledgement_required_providers)) {
+            if (!cleared.has(`${healthId}|${provider}`))
+                outstanding.push({ health_id: healthId, provider, plan_id: str(plan.plan_id) || str(record.session_id) });
+        }
+    }
+    return outstanding;
+}
+function alertDashboard(records, now) {
+    const alertRecords = records.filter(isHealthAlertRecord).sort(byNewest);
+    const plans = alertRecords.filter((r) => kindOf(r) === KIND.healthAlertPlan);
+    const deliveries = alertRecords.filter((r) => kindOf(r) === KIND.connectorDelivery);
+    const acks = alertRecords.filter((r) => kindOf(r) === KIND.healthAlertAck);
+    const failed = deliveries.filter((d) => !truthy(d.delivery_success)).length;
+    const outstanding = outstandingAcknowledgements(alertRecords);
+    const suppressed = plans.reduce((sum, p) => sum + suppressedCount(p), 0);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_dashboard.v1',
+        product: 'CAVRA',
+        generated_at: formatInstant(now),
+        alert_level: failed > 0 || outstanding.length > 0 ? 'critical' : suppressed > 0 ? 'warning' : 'healthy',
+        plan_count: plans.length,
+        delivery_count: deliveries.length,
+        failed_delivery_count: failed,
+        acknowledgement_count: acks.length,
+        outstanding_acknowledgement_count: outstanding.length,
+        suppressed_provider_count: suppressed,
+        outstanding_acknowledgements: outstanding.slice(0, 20),
+        latest: alertRecords.slice(0, 10),
+        newest_at: alertRecords[0] ? formatInstant(createdAtOf(alertRecords[0]) ?? now) : null
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/cli/values.ts
+
 
 
 
@@ -42444,8 +43028,23 @@ function resolveNow(flag, env = process.env) {
         return Date.now() * 1000;
     const instant = parseInstant(text);
     if (instant === undefined)
-        throw new InputError(`${source}: '${text}' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)`);
+        throw new errors_InputError(`${source}: '${text}' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)`);
     return instant;
+}
+/** Exactly one of the five providers. */
+function oneProvider(value) {
+    const name = normaliseProvider(value);
+    if (!PROVIDERS.includes(name)) {
+        throw new InvalidArgumentError(`unknown provider '${value}' (expected one of ${PROVIDERS.join(', ')})`);
+    }
+    return name;
+}
+function ackState(value) {
+    const state = value.trim().toLowerCase().replace(/-/g, '_');
+    if (!ACK_STATES.includes(state)) {
+        throw new InvalidArgumentError(`unknown state '${value}' (expected one of ${ACK_STATES.join(', ')})`);
+    }
+    return state;
 }
 
 ;// CONCATENATED MODULE: ./src/store/evidence-store.ts
@@ -42482,24 +43081,27 @@ class JsonEvidenceStore {
         const wanted = new Set(kinds);
         const found = [];
         for (const record of this.#load().values()) {
-            if (!wanted.has(kindOf(record)))
+            if (!wanted.has(records_kindOf(record)))
                 continue;
-            const at = createdAtOf(record);
+            const at = records_createdAtOf(record);
             if (at !== undefined && at >= since)
                 found.push(record);
         }
         return found.sort(records_byNewest);
     }
     *newestFirst(kind) {
-        yield* [...this.#load().values()].filter((record) => kindOf(record) === kind).sort(records_byNewest);
+        yield* [...this.#load().values()].filter((record) => records_kindOf(record) === kind).sort(records_byNewest);
     }
     newestOfKind(kind) {
         let newest;
         for (const record of this.#load().values()) {
-            if (kindOf(record) === kind && (!newest || records_byNewest(record, newest) < 0))
+            if (records_kindOf(record) === kind && (!newest || records_byNewest(record, newest) < 0))
                 newest = record;
         }
         return newest;
+    }
+    recordById(sessionId) {
+        return this.#load().get(sessionId);
     }
     /** Prepares the new file beside the old one; `commit` renames it into place. */
     prepare(records) {
@@ -42712,6 +43314,7 @@ function openDatabase(path) {
 
 
 
+
 // CAVRA's `evidence_metadata` table plus `metadata_kind` and `created_at_us` columns (migration 002).
 class SqliteEvidenceStore {
     paths;
@@ -42769,6 +43372,9 @@ class SqliteEvidenceStore {
     newestOfKind(kind) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
     }
+    recordById(sessionId) {
+        return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE session_id = ?', sessionId)[0];
+    }
     /** Runs the batch inside `between` so a second store can commit or roll back with it. */
     write(records, between) {
         const db = this.#open();
@@ -42782,7 +43388,7 @@ class SqliteEvidenceStore {
         payload = excluded.payload, metadata_kind = excluded.metadata_kind, created_at_us = excluded.created_at_us`);
         db.transaction(() => {
             for (const record of records) {
-                upsert.run(record.session_id, str(record.created_at) || null, str(record.signer) || null, Math.trunc(records_num(record.decision_count)), Math.trunc(records_num(record.blocked_count)), Math.trunc(records_num(record.approval_required_count)), JSON.stringify(sortKeys(record)), kindOf(record), createdAtOf(record) ?? null);
+                upsert.run(record.session_id, records_str(record.created_at) || null, records_str(record.signer) || null, Math.trunc(records_num(record.decision_count)), Math.trunc(records_num(record.blocked_count)), Math.trunc(records_num(record.approval_required_count)), JSON.stringify(sortKeys(record)), records_kindOf(record), records_createdAtOf(record) ?? null);
             }
             between?.();
         })();
@@ -42791,18 +43397,6 @@ class SqliteEvidenceStore {
         this.#db?.close();
         this.#db = undefined;
     }
-}
-/** The seed stores payloads with sorted keys. */
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort())
-            out[key] = sortKeys(value[key]);
-        return out;
-    }
-    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/store/open-store.ts
@@ -42861,6 +43455,10 @@ class MergedEvidenceStore {
         const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
         return candidates.sort(records_byNewest)[0];
     }
+    recordById(sessionId) {
+        const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r) => !!r);
+        return candidates.sort(records_byNewest)[0];
+    }
     write(records) {
         if (records.length === 0)
             return;
@@ -42913,7 +43511,7 @@ function buildHealthReport({ store, now, thresholds, lookbackHours }) {
     const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
     const digestDeliveries = store
         .recordsSince([records_KIND.connectorDelivery], since)
-        .filter((record) => record.connector_delivery_source === DELIVERY_SOURCE.ownerDigest);
+        .filter((record) => record.connector_delivery_source === records_DELIVERY_SOURCE.ownerDigest);
     const report = buildHealth({ recentRuns, runCount: inLookback.length, newestByKind, digestDeliveries }, thresholds, now);
     return { ...report, lookback_hours: lookbackHours };
 }
@@ -42940,7 +43538,7 @@ function readRunDashboard(store, now, lookbackHours) {
 // the retry plan's pending retries counted against the owners of the routes they cover.
 const DEFAULT_OWNER = 'release-governance';
 const ROUTES_PER_OWNER = 25;
-function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
+function owner_digest_buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
     const owners = new Map();
     const entry = (owner) => {
         let found = owners.get(owner);
@@ -42948,22 +43546,22 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
             owners.set(owner, (found = { owner, route_count: 0, retry_count: 0, providers: {}, routes: [] }));
         return found;
     };
-    const unresolved = objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
+    const unresolved = records_objects(recurrencePlan.route_decisions).filter((r) => r.action === 'deliver' || r.action === 'wait');
     for (const route of unresolved) {
-        const owner = entry(str(route.owner) || DEFAULT_OWNER);
+        const owner = entry(records_str(route.owner) || DEFAULT_OWNER);
         owner.route_count += 1;
-        const provider = str(route.provider, 'unknown');
+        const provider = records_str(route.provider, 'unknown');
         owner.providers[provider] = (owner.providers[provider] ?? 0) + 1;
         if (owner.routes.length < ROUTES_PER_OWNER)
             owner.routes.push(route);
     }
     // Only this plan's retries: the seed attached every plan's retries to every digest.
-    const recurrencePlanId = str(recurrencePlan.recurrence_plan_id) || 'endpoint-remediation-sla-recurrence';
-    const pendingRetries = objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && str(d.recurrence_plan_id) === recurrencePlanId);
+    const recurrencePlanId = records_str(recurrencePlan.recurrence_plan_id) || 'endpoint-remediation-sla-recurrence';
+    const pendingRetries = records_objects(retryPlan?.retry_decisions).filter((d) => (d.action === 'retry' || d.action === 'wait') && records_str(d.recurrence_plan_id) === recurrencePlanId);
     for (const decision of pendingRetries) {
-        const provider = str(decision.provider, 'unknown');
-        for (const route of objects(decision.routes)) {
-            const owner = entry(str(route.owner) || DEFAULT_OWNER);
+        const provider = records_str(decision.provider, 'unknown');
+        for (const route of records_objects(decision.routes)) {
+            const owner = entry(records_str(route.owner) || DEFAULT_OWNER);
             owner.retry_count += 1;
             owner.providers[provider] = (owner.providers[provider] ?? 0) + 1;
         }
@@ -42972,7 +43570,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
         .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0))
         .map((o) => ({ ...o, providers: sortedCounts(o.providers) }));
     const generatedAt = time_formatInstant(now);
-    const digestId = hashedId('erslaescdigest', `${recurrencePlanId}|${generatedAt}`);
+    const digestId = ids_hashedId('erslaescdigest', `${recurrencePlanId}|${generatedAt}`);
     const unresolvedCount = unresolved.length;
     return {
         schema_version: 'cavra.endpoint_remediation_sla.escalation_owner_digest.v1',
@@ -42981,8 +43579,8 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
         digest_id: digestId,
         session_id: digestId,
         recurrence_plan_id: recurrencePlanId,
-        retry_plan_id: str(retryPlan?.retry_plan_id) || null,
-        plan_id: str(recurrencePlan.plan_id) || null,
+        retry_plan_id: records_str(retryPlan?.retry_plan_id) || null,
+        plan_id: records_str(recurrencePlan.plan_id) || null,
         generated_at: generatedAt,
         generated_by: generatedBy,
         alert_level: unresolvedCount > 0 ? 'critical' : 'healthy',
@@ -42995,7 +43593,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
             waiting_retry_count: pendingRetries.filter((d) => d.action === 'wait').length
         },
         owners: ownerList,
-        controls: CONTROLS_PUBLIC_SAFETY
+        controls: records_CONTROLS_PUBLIC_SAFETY
     };
 }
 function sortedCounts(counts) {
@@ -43020,7 +43618,7 @@ const SUPPRESSION_CATEGORIES = (/* unused pure expression or super */ null && ([
 const LATEST_EVENTS = 25;
 /** The seed's category rules, first match wins, in this fixed order. */
 function categorise(route, action) {
-    const reason = str(route.reason).toLowerCase();
+    const reason = records_str(route.reason).toLowerCase();
     if (isObject(route.maintenance_window))
         return 'maintenance_window';
     if (isObject(route.owner_availability) && route.owner_availability.available === false)
@@ -43042,41 +43640,41 @@ function suppressionRows(history) {
     const rows = new Map();
     const add = (record, recurrencePlanId, route, action) => {
         // One row per route and action for a recurrence plan, whether it came from the plan or its audit.
-        const key = `${recurrencePlanId}|${str(route.route_key)}|${action}`;
-        const at = createdAtOf(record) ?? -Infinity;
+        const key = `${recurrencePlanId}|${records_str(route.route_key)}|${action}`;
+        const at = records_createdAtOf(record) ?? -Infinity;
         const known = rows.get(key);
         if (known && known.at >= at)
             return;
         rows.set(key, {
             at,
             row: {
-                created_at: str(record.created_at),
-                route_key: str(route.route_key),
-                plan_id: str(route.plan_id),
-                report_id: str(route.report_id),
-                owner: str(route.owner) || 'unknown',
-                provider: str(route.provider) || 'unknown',
+                created_at: records_str(record.created_at),
+                route_key: records_str(route.route_key),
+                plan_id: records_str(route.plan_id),
+                report_id: records_str(route.report_id),
+                owner: records_str(route.owner) || 'unknown',
+                provider: records_str(route.provider) || 'unknown',
                 action,
                 category: categorise(route, action),
-                reason: str(route.reason)
+                reason: records_str(route.reason)
             }
         });
     };
     for (const record of history) {
-        const kind = kindOf(record);
+        const kind = records_kindOf(record);
         const artifact = records_artifactOf(record);
-        const recurrencePlanId = str(artifact.recurrence_plan_id) || str(record.recurrence_plan_id) || record.session_id;
+        const recurrencePlanId = records_str(artifact.recurrence_plan_id) || records_str(record.recurrence_plan_id) || record.session_id;
         if (kind === records_KIND.recurrencePlan) {
-            for (const route of objects(artifact.route_decisions)) {
+            for (const route of records_objects(artifact.route_decisions)) {
                 if (route.action === 'suppress' || route.action === 'wait')
-                    add(record, str(recurrencePlanId), route, str(route.action));
+                    add(record, records_str(recurrencePlanId), route, records_str(route.action));
             }
         }
         else if (kind === records_KIND.suppressionAudit) {
-            for (const route of objects(artifact.suppressed_routes))
-                add(record, str(recurrencePlanId), route, 'suppress');
-            for (const route of objects(artifact.waiting_routes))
-                add(record, str(recurrencePlanId), route, 'wait');
+            for (const route of records_objects(artifact.suppressed_routes))
+                add(record, records_str(recurrencePlanId), route, 'suppress');
+            for (const route of records_objects(artifact.waiting_routes))
+                add(record, records_str(recurrencePlanId), route, 'wait');
         }
     }
     return [...rows.values()]
@@ -43095,7 +43693,7 @@ function buildSuppressionTrend(input) {
     return {
         schema_version: 'cavra.endpoint_remediation_sla.escalation_suppression_trend.v1',
         product: 'CAVRA',
-        trend_id: hashedId('erslaesctrend', { generated_at: generatedAt, rows }),
+        trend_id: ids_hashedId('erslaesctrend', { generated_at: generatedAt, rows }),
         generated_at: generatedAt,
         generated_by: input.generatedBy,
         alert_level: rows.length > 0 ? 'warning' : 'healthy',
@@ -43104,7 +43702,7 @@ function buildSuppressionTrend(input) {
         owner_counts: tally((r) => r.owner),
         provider_counts: tally((r) => r.provider),
         latest_events: rows.slice(0, LATEST_EVENTS),
-        controls: CONTROLS_PUBLIC_SAFETY
+        controls: records_CONTROLS_PUBLIC_SAFETY
     };
 }
 
@@ -43126,19 +43724,19 @@ function planWorkerPass(input) {
     const { history, now, generatedBy } = input;
     const retryPlan = buildRetryPlan({ history, policy: input.retryPolicy, now, generatedBy });
     const trend = buildSuppressionTrend({ history, now, generatedBy });
-    const recurrencePlans = history.filter((r) => kindOf(r) === records_KIND.recurrencePlan).sort(records_byNewest);
+    const recurrencePlans = history.filter((r) => records_kindOf(r) === records_KIND.recurrencePlan).sort(records_byNewest);
     const digests = recurrencePlans
         .slice(0, clampDigestPlans(input.maxDigestPlans))
-        .map((record) => buildOwnerDigest({ recurrencePlan: records_artifactOf(record), retryPlan, now, generatedBy }))
+        .map((record) => owner_digest_buildOwnerDigest({ recurrencePlan: records_artifactOf(record), retryPlan, now, generatedBy }))
         .filter((digest) => records_num(digest.summary.owner_count) > 0);
     const inputs = {
         recurrence_plan_ids: recurrencePlans.map((r) => r.session_id).sort(),
         failed_recurrence_delivery_ids: failedRecurrenceDeliveries(history)
-            .map((r) => str(r.session_id))
+            .map((r) => records_str(r.session_id))
             .sort()
     };
     const followUps = followUpActions(retryPlan, digests, trend);
-    const decisions = objects(retryPlan.retry_decisions);
+    const decisions = records_objects(retryPlan.retry_decisions);
     const count = (action) => decisions.filter((d) => d.action === action).length;
     const run = runArtifact(input, inputs, 'succeeded', {
         recurrence_plan_count: recurrencePlans.length,
@@ -43178,7 +43776,7 @@ function runArtifact(input, inputs, status, summary) {
     const window = scheduleWindow(input.now, input.schedule.intervalMinutes);
     const windowStart = time_formatInstant(window.start);
     // Same window, actor, mode and inputs give the same id, so a re-run overwrites its own record.
-    const runId = hashedId('erslaescauto', {
+    const runId = ids_hashedId('erslaescauto', {
         window_start: windowStart,
         generated_by: input.generatedBy,
         dry_run: input.dryRun,
@@ -43199,7 +43797,7 @@ function runArtifact(input, inputs, status, summary) {
             enabled: input.schedule.enabled
         },
         summary,
-        controls: CONTROLS_PUBLIC_SAFETY
+        controls: records_CONTROLS_PUBLIC_SAFETY
     };
 }
 function clampDigestPlans(value) {
@@ -43207,10 +43805,10 @@ function clampDigestPlans(value) {
 }
 function followUpActions(retryPlan, digests, trend) {
     const actions = [];
-    for (const d of objects(retryPlan.retry_decisions)) {
+    for (const d of records_objects(retryPlan.retry_decisions)) {
         actions.push({
             kind: 'recurrence_retry',
-            action: str(d.action),
+            action: records_str(d.action),
             recurrence_plan_id: d.recurrence_plan_id ?? null,
             provider: d.provider ?? null,
             reason: d.reason ?? null,
@@ -43229,7 +43827,7 @@ function followUpActions(retryPlan, digests, trend) {
             unresolved_route_count: records_num(summary.unresolved_route_count)
         });
     }
-    for (const row of objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
+    for (const row of records_objects(trend.latest_events).slice(0, LATEST_TREND_ACTIONS)) {
         actions.push({
             kind: 'suppression_trend',
             action: 'review',
@@ -43251,8 +43849,8 @@ function envelope(kind, sessionId, artifact, nestedKey, counts, summary) {
         ...STORE_DEFAULTS,
         session_id: sessionId,
         metadata_kind: kind,
-        created_at: str(artifact.generated_at),
-        signer: str(artifact.generated_by),
+        created_at: records_str(artifact.generated_at),
+        signer: records_str(artifact.generated_by),
         decision_count: counts[0],
         blocked_count: counts[1],
         approval_required_count: counts[2],
@@ -43261,7 +43859,7 @@ function envelope(kind, sessionId, artifact, nestedKey, counts, summary) {
     };
 }
 function retryPlanRecord(plan) {
-    return envelope(records_KIND.retryPlan, str(plan.retry_plan_id), plan, 'retry_plan', [records_num(plan.decision_count), records_num(plan.suppressed_count), records_num(plan.retryable_count)], {
+    return envelope(records_KIND.retryPlan, records_str(plan.retry_plan_id), plan, 'retry_plan', [records_num(plan.decision_count), records_num(plan.suppressed_count), records_num(plan.retryable_count)], {
         retry_plan_id: plan.retry_plan_id ?? null,
         alert_level: plan.alert_level ?? null,
         retryable_count: records_num(plan.retryable_count),
@@ -43271,17 +43869,17 @@ function retryPlanRecord(plan) {
 }
 function suppressionTrendRecord(trend) {
     const events = records_num(trend.suppression_event_count);
-    return envelope(records_KIND.suppressionTrend, str(trend.trend_id), trend, 'suppression_trend', [events, events, 0], {
+    return envelope(records_KIND.suppressionTrend, records_str(trend.trend_id), trend, 'suppression_trend', [events, events, 0], {
         trend_id: trend.trend_id ?? null,
         alert_level: trend.alert_level ?? null,
         suppression_event_count: events,
         category_counts: trend.category_counts ?? {}
     });
 }
-function ownerDigestRecord(digest) {
+function metadata_ownerDigestRecord(digest) {
     const summary = (digest.summary ?? {});
     const unresolved = records_num(summary.unresolved_route_count);
-    return envelope(records_KIND.ownerDigest, str(digest.digest_id), digest, 'owner_digest', [unresolved, unresolved, unresolved], {
+    return envelope(records_KIND.ownerDigest, records_str(digest.digest_id), digest, 'owner_digest', [unresolved, unresolved, unresolved], {
         digest_id: digest.digest_id ?? null,
         recurrence_plan_id: digest.recurrence_plan_id ?? null,
         retry_plan_id: digest.retry_plan_id ?? null,
@@ -43292,7 +43890,7 @@ function ownerDigestRecord(digest) {
 }
 function automationRunRecord(run) {
     const summary = (run.summary ?? {});
-    return envelope(records_KIND.automationRun, str(run.run_id), run, 'automation_run', [records_num(summary.follow_up_action_count), records_num(summary.suppressed_retry_count), records_num(summary.owner_digest_count)], {
+    return envelope(records_KIND.automationRun, records_str(run.run_id), run, 'automation_run', [records_num(summary.follow_up_action_count), records_num(summary.suppressed_retry_count), records_num(summary.owner_digest_count)], {
         run_id: run.run_id ?? null,
         dry_run: run.dry_run !== false,
         status: run.status ?? null,
@@ -43302,7 +43900,519 @@ function automationRunRecord(run) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/delivery/http.ts
+// One HTTP delivery with its retries. Retried: network errors, timeouts, 408, 429 and 5xx, with
+// exponential backoff and jitter, or the server's Retry-After when it asks for longer (capped).
+// Not retried: 3xx (redirects are not followed), 410 (the destination is gone) and other 4xx.
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Legacy Teams connectors answer 200 with the throttling message in the body.
+const TEAMS_THROTTLED = 'Microsoft Teams endpoint returned HTTP error 429';
+function classify(status, body) {
+    if (status >= 200 && status < 300)
+        return body.includes(TEAMS_THROTTLED) ? { retry: true, errorClass: 'rate_limited' } : { retry: false, errorClass: null };
+    if (status === 429)
+        return { retry: true, errorClass: 'rate_limited' };
+    if (status === 408)
+        return { retry: true, errorClass: 'timeout' };
+    if (status >= 500)
+        return { retry: true, errorClass: 'server_error' };
+    if (status === 410)
+        return { retry: false, errorClass: 'gone' };
+    if (status === 401 || status === 403)
+        return { retry: false, errorClass: 'auth' };
+    if (status >= 300 && status < 400)
+        return { retry: false, errorClass: 'redirect' };
+    return { retry: false, errorClass: 'client_error' };
+}
+/** Retry-After in seconds, from delta-seconds or an HTTP date. */
+function retryAfterSeconds(value, nowMs) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim());
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+async function send(request, options) {
+    const attempts = [];
+    const total = Math.max(0, Math.floor(options.retries)) + 1;
+    const sleep = options.sleep ?? sleepFor;
+    const random = options.random ?? Math.random;
+    let last = { status: null, errorClass: null, error: null };
+    for (let attempt = 1; attempt <= total; attempt++) {
+        const started = Date.now();
+        let retry = false;
+        let waitSeconds;
+        try {
+            const response = await fetch(request.url, {
+                method: request.method,
+                headers: request.headers,
+                body: request.body,
+                redirect: 'manual',
+                signal: AbortSignal.timeout(Math.max(100, options.timeoutSeconds * 1000))
+            });
+            const body = (await response.text().catch(() => '')).slice(0, 2048);
+            const verdict = classify(response.status, body);
+            retry = verdict.retry;
+            waitSeconds = retryAfterSeconds(response.headers.get('retry-after'), Date.now());
+            last = {
+                status: response.status,
+                errorClass: verdict.errorClass,
+                error: verdict.errorClass ? `HTTP ${response.status}${body.trim() ? `: ${body.trim().split('\n')[0].slice(0, 200)}` : ''}` : null
+            };
+        }
+        catch (error) {
+            const timedOut = error.name === 'TimeoutError' || error.name === 'AbortError';
+            retry = true;
+            last = {
+                status: null,
+                errorClass: timedOut ? 'timeout' : 'network',
+                error: timedOut ? `no response within ${options.timeoutSeconds} s` : `connector endpoint unreachable (${causeCode(error)})`
+            };
+        }
+        attempts.push({
+            attempt,
+            started_at: new Date(started).toISOString(),
+            duration_ms: Date.now() - started,
+            status_code: last.status,
+            error_class: last.errorClass,
+            ...(waitSeconds !== undefined ? { retry_after_seconds: waitSeconds } : {})
+        });
+        if (!last.errorClass || !retry || attempt === total)
+            break;
+        const base = options.backoffBaseMs ?? 500;
+        const backoff = Math.min(options.maxBackoffMs ?? 30_000, base * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+        const asked = waitSeconds === undefined ? 0 : Math.min(waitSeconds, options.maxRetryAfterSeconds ?? 60) * 1000;
+        await sleep(Math.max(backoff, asked));
+    }
+    return {
+        success: last.errorClass === null,
+        status_code: last.status,
+        error: last.error,
+        error_class: last.errorClass,
+        gone: last.errorClass === 'gone',
+        attempts
+    };
+}
+function causeCode(error) {
+    const cause = error.cause;
+    return cause?.code ?? cause?.message ?? error.message ?? 'unknown error';
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/jira.ts
+function jiraLabel(dedupKey) {
+    return `cavra-${dedupKey}`.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+function jiraPayload(notice, options) {
+    const description = options.apiVersion === 3
+        ? {
+            type: 'doc',
+            version: 1,
+            content: [notice.message, ...notice.details].map((line) => ({ type: 'paragraph', content: [{ type: 'text', text: line }] }))
+        }
+        : [notice.message, ...notice.details].join('\n');
+    return {
+        fields: {
+            ...(options.projectKey ? { project: { key: options.projectKey } } : {}),
+            issuetype: { name: options.issueType },
+            summary: notice.title.slice(0, 255),
+            description,
+            labels: ['cavra', 'endpoint-remediation', 'sla', notice.level, jiraLabel(notice.dedupKey)]
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/servicenow.ts
+// ServiceNow Table API record; `correlation_id` carries the dedup key so a record can be found again.
+function servicenowPayload(notice) {
+    return {
+        short_description: notice.title.slice(0, 160),
+        description: [notice.message, ...notice.details].join('\n'),
+        category: 'software',
+        subcategory: 'endpoint_runtime',
+        impact: notice.level === 'critical' ? '1' : notice.level === 'warning' ? '2' : '3',
+        urgency: notice.level === 'critical' ? '1' : '2',
+        correlation_id: notice.dedupKey,
+        correlation_display: 'CAVRA recurrence automation'
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/slack.ts
+// Slack incoming webhook: Block Kit plus `text`, which mobile notifications still read. Within
+// Slack's limits: header 150 characters, section 3000, ten fields of 2000, fifty blocks.
+const clip = (text, max) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+function slackPayload(notice) {
+    const blocks = [
+        { type: 'header', text: { type: 'plain_text', text: clip(notice.title, 150), emoji: true } },
+        { type: 'section', text: { type: 'mrkdwn', text: clip(notice.message, 3000) } }
+    ];
+    const facts = notice.facts.slice(0, 10);
+    if (facts.length > 0) {
+        blocks.push({ type: 'section', fields: facts.map((f) => ({ type: 'mrkdwn', text: clip(`*${f.name}*\n${f.value}`, 2000) })) });
+    }
+    const more = notice.facts.length - facts.length;
+    blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${more > 0 ? `${more} more not shown. ` : ''}Generated from public CAVRA recurrence automation evidence.` }]
+    });
+    return { text: clip(`${notice.title}\n${notice.message}`, 3000), blocks };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/teams.ts
+// Teams: an Adaptive Card 1.2 in a message (the Workflows webhook), or the legacy MessageCard.
+const COLOURS = { critical: 'DC2626', warning: 'D97706', healthy: '2E7D32' };
+const CARD_COLOURS = { critical: 'attention', warning: 'warning', healthy: 'good' };
+const MAX_FACTS = 20;
+function teamsPayload(notice, format) {
+    const facts = notice.facts.slice(0, MAX_FACTS).map((f) => ({ title: f.name, value: f.value }));
+    if (format === 'message-card') {
+        return {
+            '@type': 'MessageCard',
+            '@context': 'https://schema.org/extensions',
+            summary: notice.title,
+            themeColor: COLOURS[notice.level],
+            title: notice.title,
+            text: notice.message,
+            sections: [{ facts: facts.map((f) => ({ name: f.title, value: f.value })) }]
+        };
+    }
+    return {
+        type: 'message',
+        attachments: [
+            {
+                contentType: 'application/vnd.microsoft.card.adaptive',
+                contentUrl: null,
+                content: {
+                    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+                    type: 'AdaptiveCard',
+                    version: '1.2',
+                    body: [
+                        { type: 'TextBlock', text: notice.title, weight: 'Bolder', size: 'Medium', wrap: true, color: CARD_COLOURS[notice.level] },
+                        { type: 'TextBlock', text: notice.message, wrap: true },
+                        ...(facts.length > 0 ? [{ type: 'FactSet', facts }] : [])
+                    ]
+                }
+            }
+        ]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/index.ts
+
+
+
+
+/** The body each provider receives; a webhook gets the whole event. */
+function providerPayload(connector, notice, event) {
+    switch (connector.provider) {
+        case 'slack':
+            return slackPayload(notice);
+        case 'teams':
+            return teamsPayload(notice, connector.teamsFormat);
+        case 'jira':
+            return jiraPayload(notice, connector.jira);
+        case 'servicenow':
+            return servicenowPayload(notice);
+        case 'webhook':
+            return { ...event, provider: 'webhook' };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/delivery/redaction.ts
+// What may be persisted of a request: no secret value reaches the store, an evidence file, a log
+// line or a summary. Auth headers become REDACTED; a URL that came from the environment, any chat
+// webhook URL (Slack, Teams, Power Automate) and any URL with a query keep only scheme and host.
+const REDACTED = 'REDACTED';
+const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'dd-api-key', 'proxy-authorization', 'cookie']);
+const WEBHOOK_HOSTS = [/(^|\.)hooks\.slack\.com$/, /(^|\.)webhook\.office\.com$/, /(^|\.)logic\.azure\.com$/, /(^|\.)powerplatform\.com$/, /(^|\.)powerautomate\.com$/];
+function redactHeaders(headers, extraSecretHeaders = []) {
+    const secret = new Set([...SECRET_HEADERS, ...extraSecretHeaders.map((h) => h.toLowerCase())]);
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) ? REDACTED : value]));
+}
+function redactUrl(url, cameFromEnvironment) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return REDACTED;
+    }
+    const hostOnly = cameFromEnvironment || parsed.search !== '' || parsed.username !== '' || WEBHOOK_HOSTS.some((pattern) => pattern.test(parsed.hostname));
+    return hostOnly ? `${parsed.protocol}//${parsed.host}` : `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+/** The last line of defence for free text (error messages, response excerpts): every known secret goes. */
+function scrubSecrets(text, secrets) {
+    let scrubbed = text;
+    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+        if (secret.length >= 4)
+            scrubbed = scrubbed.split(secret).join(REDACTED);
+    }
+    return scrubbed;
+}
+
+;// CONCATENATED MODULE: ./src/delivery/signing.ts
+
+// Standard Webhooks signatures: `v1,` + base64 HMAC-SHA256 over `id.timestamp.body`, the exact
+// bytes sent. A `whsec_` secret is base64 after the prefix; any other secret is used as its bytes.
+function signingKey(secret) {
+    return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+}
+function standardWebhookHeaders(id, timestampSeconds, body, secret) {
+    const signature = (0,external_node_crypto_.createHmac)('sha256', signingKey(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+    return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${signature}` };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/deliver.ts
+
+
+
+
+
+
+
+
+
+// Delivers one event to several providers, each on its own (one failure never blocks another),
+// through the send ledger: an intent is written before sending and marked sent after a 2xx. A sent
+// intent is never sent again, and neither is a pending one, whose outcome an earlier process took
+// with it: re-running a window, or crashing between the send and the record, cannot duplicate.
+const INTENT_KIND = 'cavra-recurrence-automation-delivery-intent';
+function intentId(ledgerKey, provider) {
+    return ids_hashedId('cavraintent', `${ledgerKey}|${provider}`);
+}
+async function deliverEvent(request) {
+    const { store, now } = request;
+    const generatedAt = time_formatInstant(now);
+    const skipped = [];
+    const runnable = [];
+    for (const target of request.targets) {
+        const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+        if (known?.state === 'sent')
+            skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
+        else if (known?.state === 'pending') {
+            skipped.push({
+                provider: target.connector.provider,
+                reason: `an earlier attempt started at ${String(known.intent_at)} has no recorded outcome; not sent again to avoid a duplicate`
+            });
+        }
+        else
+            runnable.push(target);
+    }
+    if (runnable.length === 0)
+        return { delivery: undefined, record: undefined, evidencePath: undefined, skipped, success: true };
+    const deliveries = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+    const success = deliveries.every((d) => d.success === true);
+    const providers = runnable.map((t) => t.connector.provider);
+    const failedProviders = deliveries.filter((d) => d.success !== true).map((d) => String(d.provider));
+    const unscrubbed = {
+        schema_version: 'cavra.connector.delivery.v1',
+        product: 'CAVRA',
+        event_type: request.eventType,
+        event_id: request.eventId,
+        session_id: request.eventId,
+        generated_at: generatedAt,
+        success,
+        deliveries,
+        skipped
+    };
+    const delivery = JSON.parse(scrubSecrets(JSON.stringify(unscrubbed), request.secrets));
+    const evidencePath = (0,external_node_path_.join)(request.outputDir, `${request.eventId.replace(/\//g, '-')}${request.recordExtras?.lifecycle_step && request.recordExtras.lifecycle_step !== 'open' ? `-${String(request.recordExtras.lifecycle_step)}` : ''}-connector-delivery.json`);
+    (0,external_node_fs_.mkdirSync)(request.outputDir, { recursive: true });
+    (0,external_node_fs_.writeFileSync)(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
+    const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
+    const record = {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: `rcd-${slug(request.eventId)}-${ids_sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
+        metadata_kind: records_KIND.connectorDelivery,
+        created_at: generatedAt,
+        signer: request.source,
+        decision_count: 0,
+        blocked_count: failedProviders.length,
+        approval_required_count: 0,
+        connector_delivery_source: request.source,
+        event_id: request.eventId,
+        event_type: request.eventType,
+        delivery_success: success,
+        providers,
+        failed_providers: failedProviders,
+        attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
+        max_attempt_count: Math.max(...attemptCounts),
+        status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
+        delivery_evidence: evidencePath,
+        ...(request.recordExtras ?? {}),
+        delivery
+    };
+    return { delivery, record, evidencePath, skipped, success };
+}
+async function deliverOne(request, target, generatedAt) {
+    const { connector } = target;
+    const id = intentId(target.ledgerKey, connector.provider);
+    const intent = (state, extra = {}) => ({
+        session_id: id,
+        metadata_kind: INTENT_KIND,
+        created_at: generatedAt,
+        signer: request.generatedBy,
+        decision_count: 0,
+        blocked_count: state === 'failed' ? 1 : 0,
+        approval_required_count: 0,
+        ledger_key: target.ledgerKey,
+        provider: connector.provider,
+        event_id: request.eventId,
+        state,
+        intent_at: generatedAt,
+        ...extra
+    });
+    request.store.write([intent('pending')]);
+    const body = JSON.stringify(providerPayload(connector, request.notice, request.event));
+    const headers = { ...connector.headers };
+    if (connector.signingSecret) {
+        // The ledger key is stable across retries and re-runs: receivers dedupe on webhook-id.
+        Object.assign(headers, standardWebhookHeaders(ids_hashedId('msg', target.ledgerKey), Math.floor(Date.now() / 1000), body, connector.signingSecret));
+    }
+    else if (connector.provider === 'webhook') {
+        headers['webhook-id'] = ids_hashedId('msg', target.ledgerKey);
+    }
+    const startedAt = new Date().toISOString();
+    const result = await send({ url: connector.url, method: connector.method, headers, body }, request.retry);
+    request.afterSend?.(connector.provider);
+    const completedAt = new Date().toISOString();
+    request.store.write([
+        intent(result.success ? 'sent' : 'failed', {
+            ...(result.success ? { sent_at: completedAt } : {}),
+            status_code: result.status_code,
+            attempt_count: result.attempts.length,
+            gone: result.gone
+        })
+    ]);
+    return {
+        provider: connector.provider,
+        success: result.success,
+        status_code: result.status_code,
+        attempt_count: result.attempts.length,
+        attempts: result.attempts,
+        started_at: startedAt,
+        completed_at: completedAt,
+        error: result.error === null ? null : scrubSecrets(result.error, request.secrets),
+        error_class: result.error_class,
+        gone: result.gone,
+        request: { method: connector.method, url: redactUrl(connector.url, connector.urlIsSecret), headers: redactHeaders(headers, connector.secretHeaders) }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/domain/notice.ts
+
+const BOUNDARY = 'Public CAVRA recurrence automation evidence: no credentials are included; scheduler recovery, ticket workflows and private queues stay outside this notice.';
+function digestNotice(digest, dedupKey) {
+    const summary = (digest.summary ?? {});
+    const owners = records_objects(digest.owners);
+    const unresolved = records_num(summary.unresolved_route_count);
+    return {
+        title: `CAVRA endpoint remediation owner digest: ${records_str(digest.recurrence_plan_id)}`,
+        message: `${unresolved} unresolved recurrence routes across ${owners.length} owners.`,
+        level: unresolved > 0 ? 'critical' : 'healthy',
+        facts: owners.map((o) => ({
+            name: records_str(o.owner),
+            value: `routes=${records_num(o.route_count)} retries=${records_num(o.retry_count)} ${Object.entries((o.providers ?? {})).map(([p, n]) => `${p}=${n}`).join(' ')}`.trim()
+        })),
+        details: [
+            `Recurrence plan: ${records_str(digest.recurrence_plan_id)}`,
+            `Retry plan: ${records_str(digest.retry_plan_id) || 'none'}`,
+            `Unresolved routes: ${unresolved}; retryable: ${records_num(summary.retryable_count)}; waiting retries: ${records_num(summary.waiting_retry_count)}`,
+            ...owners.map((o) => `- ${records_str(o.owner)}: ${records_num(o.route_count)} routes, ${records_num(o.retry_count)} pending retries`),
+            BOUNDARY
+        ],
+        dedupKey
+    };
+}
+function healthAlertNotice(health, healthId, maxAlerts, repeat) {
+    const level = str(health.alert_level) === 'critical' ? 'critical' : 'warning';
+    const alerts = objects(health.alerts).slice(0, maxAlerts);
+    return {
+        title: `CAVRA recurrence automation health ${level}${repeat > 0 ? ' (reminder)' : ''}: ${healthId}`,
+        message: `${num(health.missed_run_count)} missed runs, ${num(health.failed_job_count)} failed jobs, ${num(health.stale_metadata_count)} stale metadata categories, and ${num(health.connector_delivery_failure_count)} connector delivery failures.`,
+        level,
+        facts: alerts.map((a) => ({ name: str(a.category), value: `${str(a.severity)}: ${str(a.message)}` })),
+        details: [
+            `Health episode: ${healthId} (${str(health.fingerprint)})`,
+            `Latest run: ${str(health.latest_run_id) || 'none'} at ${str(health.latest_run_at) || 'n/a'}`,
+            ...alerts.map((a) => `- [${str(a.severity)}] ${str(a.category)}: ${str(a.message)}`),
+            BOUNDARY
+        ],
+        dedupKey: healthId
+    };
+}
+function resolvedNotice(healthId, fingerprint, startedAt, resolvedAt) {
+    return {
+        title: `CAVRA recurrence automation health resolved: ${healthId}`,
+        message: `The worker is healthy again; the episode that started at ${startedAt} (${fingerprint}) is resolved.`,
+        level: 'healthy',
+        facts: [
+            { name: 'episode', value: healthId },
+            { name: 'resolved at', value: resolvedAt }
+        ],
+        details: [`Health episode ${healthId} (${fingerprint}) started at ${startedAt} and was resolved at ${resolvedAt}.`, BOUNDARY],
+        dedupKey: healthId
+    };
+}
+
+;// CONCATENATED MODULE: ./src/usecases/owner-digest-delivery.ts
+
+
+
+
+
+
+
+
+const OWNER_DIGEST_EVENT_TYPE = 'cavra.endpoint_remediation_sla.escalation_owner_digest';
+/**
+ * Delivers one owner digest. `slot` names what makes it a distinct notice: the schedule window for
+ * the worker (one digest per recurrence plan per window), the digest itself for the standalone command.
+ */
+async function deliverOwnerDigest(store, digest, slot, delivery, now, generatedBy) {
+    const connectors = selectConnectors(delivery.config, delivery.provider);
+    const ledgerKey = `owner-digest|${records_str(digest.recurrence_plan_id)}|${slot}`;
+    const notice = digestNotice(digest, ids_hashedId('erslaescdigest', ledgerKey));
+    const event = { ...digest };
+    event.provider_payloads = Object.fromEntries(connectors.filter((c) => c.provider !== 'webhook').map((c) => [c.provider, providerPayload(c, notice, digest)]));
+    const outcome = await deliverEvent({
+        store,
+        event,
+        eventId: records_str(digest.digest_id),
+        eventType: OWNER_DIGEST_EVENT_TYPE,
+        notice,
+        targets: connectors.map((connector) => ({ connector, ledgerKey })),
+        source: records_DELIVERY_SOURCE.ownerDigest,
+        retry: delivery.retry,
+        secrets: delivery.config.secrets,
+        outputDir: delivery.outputDir,
+        now,
+        generatedBy
+    });
+    return { event, outcome };
+}
+/** The standalone command: build the digest of one recurrence plan, record it, and deliver it if it has owners. */
+async function digestAndDeliver(store, recurrencePlan, retryPlan, delivery, now, generatedBy) {
+    const digest = buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy });
+    const digestMetadata = ownerDigestRecord(digest);
+    const hasOwners = num(digest.summary.owner_count) > 0;
+    const sent = hasOwners ? await deliverOwnerDigest(store, digest, str(digest.digest_id), delivery, now, generatedBy) : undefined;
+    store.write([digestMetadata, ...(sent?.outcome.record ? [sent.outcome.record] : [])]);
+    return {
+        event: sent?.event ?? digest,
+        digest_metadata: digestMetadata,
+        delivery: sent?.outcome.delivery ?? null,
+        delivery_evidence: sent?.outcome.evidencePath ?? null,
+        metadata: sent?.outcome.record ?? null,
+        skipped: sent?.outcome.skipped ?? [],
+        ...(hasOwners ? {} : { message: 'no unresolved routes; no delivery attempted' }),
+        indexed_metadata_stores: [...new Set(store.paths)].sort()
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/usecases/worker-pass.ts
+
 
 
 
@@ -43313,7 +44423,7 @@ function automationRunRecord(run) {
 function historySince(now, intervalMinutes, lookbackHours) {
     return time_addMinutes(scheduleWindow(now, intervalMinutes).start, -lookbackHours * 60);
 }
-function runWorkerPass(options) {
+async function runWorkerPass(options) {
     const { store, now } = options;
     const passInput = {
         now,
@@ -43335,25 +44445,38 @@ function runWorkerPass(options) {
     }
     try {
         const pass = planWorkerPass({ ...passInput, history });
-        const skipped = options.execute ? (options.connectorConfigured ? null : 'connector_config_not_configured') : 'dry_run';
+        const delivery = options.execute ? options.delivery : undefined;
+        const skipped = options.execute ? (delivery ? null : 'connector_config_not_configured') : 'dry_run';
+        const digestRecords = pass.digests.map(metadata_ownerDigestRecord);
+        const windowStart = records_str(pass.run.schedule.window_start);
+        const delivered = [];
+        for (const digest of pass.digests) {
+            delivered.push(delivery ? await deliverOwnerDigest(store, digest, windowStart, delivery, now, options.generatedBy) : undefined);
+        }
+        const failed = delivered.some((d) => d && !d.outcome.success);
+        const run = failed ? withStatus(pass.run, 'partial') : pass.run;
         const retryMetadata = retryPlanRecord(pass.retryPlan);
         const trendMetadata = suppressionTrendRecord(pass.trend);
-        const digestRecords = pass.digests.map(ownerDigestRecord);
-        const runMetadata = automationRunRecord(pass.run);
-        store.write([retryMetadata, trendMetadata, ...digestRecords, runMetadata]);
+        const runMetadata = automationRunRecord(run);
+        const deliveryRecords = delivered.flatMap((d) => (d?.outcome.record ? [d.outcome.record] : []));
+        store.write([retryMetadata, trendMetadata, ...digestRecords, ...deliveryRecords, runMetadata]);
         return {
-            run: pass.run,
+            run,
             metadata: runMetadata,
             retry_metadata: retryMetadata,
             trend_metadata: trendMetadata,
-            owner_digests: pass.digests.map((event, index) => ({
-                event,
-                digest_metadata: digestRecords[index],
-                delivery: null,
-                delivery_evidence: null,
-                metadata: null,
-                skipped
-            })),
+            owner_digests: pass.digests.map((digest, index) => {
+                const sent = delivered[index];
+                return {
+                    event: sent?.event ?? digest,
+                    digest_metadata: digestRecords[index],
+                    delivery: sent?.outcome.delivery ?? null,
+                    delivery_evidence: sent?.outcome.evidencePath ?? null,
+                    metadata: sent?.outcome.record ?? null,
+                    skipped: sent ? (sent.outcome.delivery ? null : 'already_delivered') : skipped,
+                    ...(sent && sent.outcome.skipped.length > 0 ? { skipped_providers: sent.outcome.skipped } : {})
+                };
+            }),
             indexed_metadata_stores: [...new Set(store.paths)].sort()
         };
     }
@@ -43428,7 +44551,7 @@ function parseInputs(read) {
 const MAX_ROWS = 10;
 const LEVEL_ICON = { healthy: '🟢', warning: '🟠', critical: '🔴' };
 function summary_escape(text) {
-    return str(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+    return records_str(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 function table(header, rows) {
     if (rows.length === 0)
@@ -43438,10 +44561,10 @@ function table(header, rows) {
 function jobSummary({ pass, health, history, resultPath }) {
     const run = pass.run;
     const summary = run.summary;
-    const level = str(health.alert_level);
+    const level = records_str(health.alert_level);
     const parts = [];
     parts.push(`## ${LEVEL_ICON[level] ?? ''} CAVRA recurrence automation: ${level}`);
-    const alerts = objects(health.alerts);
+    const alerts = records_objects(health.alerts);
     parts.push(alerts.length === 0
         ? 'Before this pass: no missed or failed runs, no connector failures, and every stage had fresh evidence.'
         : ['Found before this pass:', ...alerts.map((a) => `- **${summary_escape(a.severity)}** \`${summary_escape(a.category)}\`: ${summary_escape(a.message)}`)].join('\n'));
@@ -43459,19 +44582,19 @@ function jobSummary({ pass, health, history, resultPath }) {
             summary.follow_up_action_count
         ].map((n) => String(records_num(n)))
     ]));
-    const retries = objects(run.retry_plan.retry_decisions).filter((d) => d.action !== 'suppress');
+    const retries = records_objects(run.retry_plan.retry_decisions).filter((d) => d.action !== 'suppress');
     if (retries.length > 0) {
         parts.push('### Retryable routes');
         parts.push(table(['action', 'provider', 'recurrence plan', 'failures', 'next retry'], retries.slice(0, MAX_ROWS).map((d) => [summary_escape(d.action), summary_escape(d.provider), `\`${summary_escape(d.recurrence_plan_id)}\``, String(records_num(d.retry_count)), summary_escape(d.next_retry_at)])));
         if (retries.length > MAX_ROWS)
             parts.push(`…and ${retries.length - MAX_ROWS} more in the JSON result.`);
     }
-    const digests = objects(run.owner_digest_events);
+    const digests = records_objects(run.owner_digest_events);
     if (digests.length > 0) {
         parts.push('### Owner digests');
         const rows = [];
         for (const digest of digests) {
-            for (const owner of objects(digest.owners)) {
+            for (const owner of records_objects(digest.owners)) {
                 rows.push([summary_escape(owner.owner), String(records_num(owner.route_count)), String(records_num(owner.retry_count)), `\`${summary_escape(digest.recurrence_plan_id)}\``]);
             }
         }
@@ -43484,7 +44607,7 @@ function jobSummary({ pass, health, history, resultPath }) {
         parts.push('### Suppression trend');
         parts.push(['```mermaid', 'pie showData title Suppressed and waiting routes by category', ...categories.map(([c, n]) => `  "${c}" : ${n}`), '```'].join('\n'));
     }
-    const runs = objects(history.items);
+    const runs = records_objects(history.items);
     if (runs.length > 0) {
         parts.push('### Latest worker runs');
         parts.push(table(['created', 'run', 'mode', 'status', 'retryable', 'digests', 'events'], runs.slice(0, MAX_ROWS).map((record) => {
@@ -43494,7 +44617,7 @@ function jobSummary({ pass, health, history, resultPath }) {
                 summary_escape(record.created_at),
                 `\`${summary_escape(record.session_id)}\``,
                 r.dry_run === false ? 'execute' : 'dry-run',
-                summary_escape(str(r.status) || 'succeeded'),
+                summary_escape(records_str(r.status) || 'succeeded'),
                 String(records_num(s.retryable_count)),
                 String(records_num(s.owner_digest_count)),
                 String(records_num(s.suppression_event_count))
@@ -43543,13 +44666,12 @@ async function run() {
             // schedule or a failure streak would never show.
             const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
             health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
-            pass = runWorkerPass({
+            pass = await runWorkerPass({
                 store,
                 now,
                 lookbackHours: inputs['lookback-hours'],
                 schedule: { intervalMinutes: interval, enabled: true },
                 execute: false,
-                connectorConfigured: false,
                 generatedBy,
                 retryPolicy,
                 maxDigestPlans: inputs['max-digest-plans']
@@ -43565,21 +44687,21 @@ async function run() {
         (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(inputs.output, 'health.json'), `${JSON.stringify(health, null, 2)}\n`);
         const run = pass.run;
         const summary = run.summary;
-        setOutput('run-id', str(run.run_id));
-        setOutput('status', str(run.status));
+        setOutput('run-id', records_str(run.run_id));
+        setOutput('status', records_str(run.status));
         setOutput('dry-run', 'true');
-        setOutput('alert-level', str(health.alert_level));
-        setOutput('health-fingerprint', str(health.fingerprint));
+        setOutput('alert-level', records_str(health.alert_level));
+        setOutput('health-fingerprint', records_str(health.fingerprint));
         setOutput('retryable-count', records_num(summary.retryable_count));
         setOutput('owner-digest-count', records_num(summary.owner_digest_count));
         setOutput('suppression-event-count', records_num(summary.suppression_event_count));
         setOutput('missed-run-count', records_num(health.missed_run_count));
         setOutput('failed-job-count', records_num(health.failed_job_count));
         setOutput('result-path', resultPath);
-        info(`Run ${str(run.run_id)}: ${records_num(summary.retryable_count)} retryable, ${records_num(summary.owner_digest_count)} owner digests, ${records_num(summary.suppression_event_count)} suppression events.`);
-        info(`Health: ${str(health.alert_level)} (${str(health.fingerprint)}).`);
+        info(`Run ${records_str(run.run_id)}: ${records_num(summary.retryable_count)} retryable, ${records_num(summary.owner_digest_count)} owner digests, ${records_num(summary.suppression_event_count)} suppression events.`);
+        info(`Health: ${records_str(health.alert_level)} (${records_str(health.fingerprint)}).`);
         if (health.alert_level !== 'healthy')
-            warning(`Recurrence automation health is ${str(health.alert_level)}: see the job summary.`);
+            warning(`Recurrence automation health is ${records_str(health.alert_level)}: see the job summary.`);
         await summary_summary.addRaw(jobSummary({ pass, health, history, resultPath })).write();
     }
     catch (error) {
@@ -43594,7 +44716,7 @@ async function run() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4562);
+/* harmony import */ var _action_main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8003);
 
 // The action's entry point (action.yml `main: dist/index.js`).
 await (0,_action_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();

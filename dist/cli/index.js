@@ -862,7 +862,7 @@ exports.inspect = Symbol.for('nodejs.util.inspect.custom');
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(735);
+/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1694);
 
 // The `cavra` command: `cavra release <command> [flags]`.
 const code = await (0,_cli_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
@@ -877,7 +877,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 735:
+/***/ 1694:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -886,7 +886,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ak: () => (/* binding */ runCli)
 });
 
-// UNUSED EXPORTS: COMMAND, DEFAULT_SQLITE, DEFAULT_WORKER_OUTPUT, buildProgram
+// UNUSED EXPORTS: COMMAND, DEFAULT_ALERT_OUTPUT, DEFAULT_DIGEST_OUTPUT, DEFAULT_SQLITE, DEFAULT_WORKER_OUTPUT, buildProgram, digestDelivery
 
 // EXTERNAL MODULE: ./node_modules/commander/index.js
 var commander = __nccwpck_require__(8909);
@@ -1383,6 +1383,9 @@ class JsonEvidenceStore {
         }
         return newest;
     }
+    recordById(sessionId) {
+        return this.#load().get(sessionId);
+    }
     /** Prepares the new file beside the old one; `commit` renames it into place. */
     prepare(records) {
         const items = new Map(this.#load());
@@ -1476,6 +1479,59 @@ function writeSynced(path, parts) {
     finally {
         (0,external_node_fs_.closeSync)(fd);
     }
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/domain/ids.ts
+
+// Ids are `<prefix>-<first 16 hex of sha256(material)>`, the material serialised as the seed
+// serialises it (Python `json.dumps(..., sort_keys=True)`), so equal inputs give the seed's ids.
+/** Python-compatible `json.dumps(value, sort_keys=True)`: `", "` and `": "` separators, ASCII only. */
+function pythonJson(value) {
+    if (value === null || value === undefined)
+        return 'null';
+    if (typeof value === 'boolean')
+        return value ? 'true' : 'false';
+    if (typeof value === 'number')
+        return Number.isFinite(value) ? String(value) : 'null';
+    if (typeof value === 'string')
+        return asciiString(value);
+    if (Array.isArray(value))
+        return `[${value.map(pythonJson).join(', ')}]`;
+    if (typeof value === 'object') {
+        const entries = Object.entries(value)
+            .filter(([, v]) => v !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        return `{${entries.map(([k, v]) => `${asciiString(k)}: ${pythonJson(v)}`).join(', ')}}`;
+    }
+    return 'null';
+}
+function asciiString(text) {
+    return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+function sha256Hex(text) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function hashedId(prefix, material, length = 16) {
+    const text = typeof material === 'string' ? material : pythonJson(material);
+    return `${prefix}-${sha256Hex(text).slice(0, length)}`;
+}
+/** The seed's slug for connector-delivery ids: lower-case, non-alphanumerics to `-`, trimmed. */
+function slug(text) {
+    return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+}
+/** A copy with object keys sorted at every depth, as the seed stores payloads and evidence files. */
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort())
+            out[key] = sortKeys(value[key]);
+        return out;
+    }
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/store/migrations.ts
@@ -1594,6 +1650,7 @@ function openDatabase(path) {
 
 
 
+
 // CAVRA's `evidence_metadata` table plus `metadata_kind` and `created_at_us` columns (migration 002).
 class SqliteEvidenceStore {
     paths;
@@ -1651,6 +1708,9 @@ class SqliteEvidenceStore {
     newestOfKind(kind) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
     }
+    recordById(sessionId) {
+        return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE session_id = ?', sessionId)[0];
+    }
     /** Runs the batch inside `between` so a second store can commit or roll back with it. */
     write(records, between) {
         const db = this.#open();
@@ -1673,18 +1733,6 @@ class SqliteEvidenceStore {
         this.#db?.close();
         this.#db = undefined;
     }
-}
-/** The seed stores payloads with sorted keys. */
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort())
-            out[key] = sortKeys(value[key]);
-        return out;
-    }
-    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/store/open-store.ts
@@ -1741,6 +1789,10 @@ class MergedEvidenceStore {
     }
     newestOfKind(kind) {
         const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
+        return candidates.sort(byNewest)[0];
+    }
+    recordById(sessionId) {
+        const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r) => !!r);
         return candidates.sort(byNewest)[0];
     }
     write(records) {
@@ -1872,47 +1924,6 @@ function automationRunRecord(run) {
         owner_digest_count: num(summary.owner_digest_count),
         suppression_event_count: num(summary.suppression_event_count)
     });
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: ./src/domain/ids.ts
-
-// Ids are `<prefix>-<first 16 hex of sha256(material)>`, the material serialised as the seed
-// serialises it (Python `json.dumps(..., sort_keys=True)`), so equal inputs give the seed's ids.
-/** Python-compatible `json.dumps(value, sort_keys=True)`: `", "` and `": "` separators, ASCII only. */
-function pythonJson(value) {
-    if (value === null || value === undefined)
-        return 'null';
-    if (typeof value === 'boolean')
-        return value ? 'true' : 'false';
-    if (typeof value === 'number')
-        return Number.isFinite(value) ? String(value) : 'null';
-    if (typeof value === 'string')
-        return asciiString(value);
-    if (Array.isArray(value))
-        return `[${value.map(pythonJson).join(', ')}]`;
-    if (typeof value === 'object') {
-        const entries = Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${asciiString(k)}: ${pythonJson(v)}`).join(', ')}}`;
-    }
-    return 'null';
-}
-function asciiString(text) {
-    return JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-function sha256Hex(text) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-}
-function hashedId(prefix, material, length = 16) {
-    const text = typeof material === 'string' ? material : pythonJson(material);
-    return `${prefix}-${sha256Hex(text).slice(0, length)}`;
-}
-/** The seed's slug for connector-delivery ids: lower-case, non-alphanumerics to `-`, trimmed. */
-function slug(text) {
-    return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
 ;// CONCATENATED MODULE: ./src/domain/providers.ts
@@ -2376,81 +2387,6 @@ function followUpActions(retryPlan, digests, trend) {
     return actions;
 }
 
-;// CONCATENATED MODULE: ./src/usecases/worker-pass.ts
-
-
-
-
-
-/** The history window: the lookback counted from the start of the schedule window, so that every
- * pass inside one window reads the same records and gets the same run id. */
-function historySince(now, intervalMinutes, lookbackHours) {
-    return addMinutes(scheduleWindow(now, intervalMinutes).start, -lookbackHours * 60);
-}
-function runWorkerPass(options) {
-    const { store, now } = options;
-    const passInput = {
-        now,
-        schedule: options.schedule,
-        dryRun: !options.execute,
-        generatedBy: options.generatedBy,
-        retryPolicy: options.retryPolicy,
-        maxDigestPlans: options.maxDigestPlans
-    };
-    let history;
-    try {
-        const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-        history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
-    }
-    catch (error) {
-        if (error instanceof StoreError)
-            throw error; // an unreadable store is bad input: leave it untouched
-        throw recordFailure(options, passInput, error);
-    }
-    try {
-        const pass = planWorkerPass({ ...passInput, history });
-        const skipped = options.execute ? (options.connectorConfigured ? null : 'connector_config_not_configured') : 'dry_run';
-        const retryMetadata = retryPlanRecord(pass.retryPlan);
-        const trendMetadata = suppressionTrendRecord(pass.trend);
-        const digestRecords = pass.digests.map(ownerDigestRecord);
-        const runMetadata = automationRunRecord(pass.run);
-        store.write([retryMetadata, trendMetadata, ...digestRecords, runMetadata]);
-        return {
-            run: pass.run,
-            metadata: runMetadata,
-            retry_metadata: retryMetadata,
-            trend_metadata: trendMetadata,
-            owner_digests: pass.digests.map((event, index) => ({
-                event,
-                digest_metadata: digestRecords[index],
-                delivery: null,
-                delivery_evidence: null,
-                metadata: null,
-                skipped
-            })),
-            indexed_metadata_stores: [...new Set(store.paths)].sort()
-        };
-    }
-    catch (error) {
-        if (error instanceof StoreError)
-            throw error;
-        throw recordFailure(options, passInput, error);
-    }
-}
-/** A pass that failed after the store opened still leaves its run, so health counts the failure. */
-function recordFailure(options, passInput, error) {
-    const message = error instanceof Error ? error.message : String(error);
-    try {
-        options.store.write([automationRunRecord(failedRun(passInput, message))]);
-    }
-    catch {
-        // The store refused the failure record too; the original error is what the operator needs.
-    }
-    return error instanceof Error ? error : new Error(message);
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -5171,9 +5107,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
+    inst._zod.pattern = regexes_boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -5191,7 +5127,7 @@ const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -6224,13 +6160,13 @@ function handleTupleResults(itemResults, final, items, input, optoutStart) {
     }
     return final;
 }
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
+const $ZodRecord = /*@__PURE__*/ $constructor("$ZodRecord", (inst, def) => {
     $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
+    const memo = globalConfig.memoizer;
     memo?.attach(inst);
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isPlainObject(input)) {
+        if (!isPlainObject(input)) {
             payload.issues.push({
                 expected: "record",
                 code: "invalid_type",
@@ -6259,7 +6195,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -6273,14 +6209,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     if (result instanceof Promise) {
                         proms.push(result.then((result) => {
                             if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
+                                payload.issues.push(...prefixIssues(key, result.issues));
                             }
                             payload.value[outKey] = result.value;
                         }));
                     }
                     else {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }
@@ -6326,7 +6262,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                     throw new Error("Async schemas not supported in object keys currently");
                 }
                 // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
+                const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
                 if (checkNumericKey) {
                     const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
                     if (retryResult instanceof Promise) {
@@ -6350,7 +6286,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                         payload.issues.push({
                             code: "invalid_key",
                             origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
+                            issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
                             input: key,
                             path: [key],
                             inst,
@@ -6366,14 +6302,14 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
                 if (result instanceof Promise) {
                     proms.push(result.then((result) => {
                         if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
+                            payload.issues.push(...prefixIssues(key, result.issues));
                         }
                         payload.value[outKey] = result.value;
                     }));
                 }
                 else {
                     if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
+                        payload.issues.push(...prefixIssues(key, result.issues));
                     }
                     payload.value[outKey] = result.value;
                 }
@@ -6393,7 +6329,7 @@ const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && 
         }
         return payload;
     };
-})));
+});
 const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
     $ZodType.init(inst, def);
     const memo = core.globalConfig.memoizer;
@@ -6536,16 +6472,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -6562,7 +6498,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -7208,7 +7144,7 @@ function snapshotChecks(def) {
 }
 // @__NO_SIDE_EFFECTS__
 function _string(Class, params) {
-    return new Class(snapshotChecks({ type: "string", ...util.normalizeParams(params) }));
+    return new Class(snapshotChecks({ type: "string", ...normalizeParams(params) }));
 }
 // @__NO_SIDE_EFFECTS__
 function _coercedString(Class, params) {
@@ -7581,7 +7517,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -10785,7 +10721,7 @@ const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
     },
 });
 function schemas_string(params) {
-    return core._string(ZodString, params);
+    return _string(ZodString, params);
 }
 const ZodStringFormat = /*@__PURE__*/ $constructor("ZodStringFormat", (inst, def) => {
     $ZodStringFormat.init(inst, def);
@@ -11123,13 +11059,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
 function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
+    return _boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -11464,14 +11400,14 @@ function tuple(items, _paramsOrRest, _params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
+const ZodRecord = /*@__PURE__*/ $constructor("ZodRecord", (inst, def) => {
     _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
+    $ZodRecord.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
     inst.keyType = def.keyType;
     inst.valueType = def.valueType;
-})));
+});
 function record(keyType, valueType, params) {
     // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
     if (!valueType || !valueType._zod) {
@@ -11479,14 +11415,14 @@ function record(keyType, valueType, params) {
             type: "record",
             keyType: schemas_string(),
             valueType: keyType,
-            ...util.normalizeParams(valueType),
+            ...normalizeParams(valueType),
         });
     }
     return new ZodRecord({
         type: "record",
         keyType,
         valueType: valueType,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // type alksjf = core.output<core.$ZodRecordKey>;
@@ -11609,10 +11545,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -11622,12 +11558,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -11986,6 +11922,1243 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/delivery/connector-config.ts
+
+
+// The seed's connector configuration (reference §4.1): a map under `connectors`, `providers` or the
+// root, one entry per provider. Only the five providers of this family are ours; other entries
+// (splunk, github, ...) are ignored as the seed ignores unknown ones, so their secrets are not
+// required either. Secrets come from environment variables (`*_env`) or the action's secret input.
+class ConnectorConfigError extends Error {
+    name = 'ConnectorConfigError';
+}
+const envName = schemas_string().trim().min(1, 'must name an environment variable');
+const connector_config_text = schemas_string();
+const entrySchema = looseObject({
+    enabled: schemas_boolean().optional(),
+    url: connector_config_text.optional(),
+    url_env: envName.optional(),
+    method: schemas_enum(['POST', 'PUT', 'PATCH', 'post', 'put', 'patch']).optional(),
+    headers: record(schemas_string(), schemas_string()).optional(),
+    authorization: connector_config_text.optional(),
+    authorization_env: envName.optional(),
+    token: connector_config_text.optional(),
+    token_env: envName.optional(),
+    authorization_scheme: connector_config_text.optional(),
+    api_key: connector_config_text.optional(),
+    api_key_env: envName.optional(),
+    api_key_header: connector_config_text.optional(),
+    signing_secret_env: envName.optional(),
+    format: schemas_enum(['adaptive-card', 'message-card']).optional(),
+    project_key: connector_config_text.optional(),
+    issue_type: connector_config_text.optional(),
+    api_version: union([literal(2), literal(3), literal('2'), literal('3')]).optional(),
+    table: schemas_string().regex(/^[a-z0-9_]+$/, 'must be a table name such as incident').optional(),
+    title: connector_config_text.optional()
+});
+/** Validates a parsed configuration and resolves its environment variables; `source` names it in errors. */
+function resolveConnectorConfig(raw, env, source) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        throw new ConnectorConfigError(`${source}: expected an object`);
+    const root = raw;
+    const map = connector_config_isObject(root.connectors) ? root.connectors : connector_config_isObject(root.providers) ? root.providers : root;
+    const connectors = new Map();
+    const secrets = [];
+    for (const [name, value] of Object.entries(map)) {
+        const provider = normaliseProvider(name);
+        if (!PROVIDERS.includes(provider))
+            continue;
+        if (!connector_config_isObject(value))
+            throw new ConnectorConfigError(`${source}: ${name}: expected an object`);
+        const parsed = entrySchema.safeParse(value);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            throw new ConnectorConfigError(`${source}: ${name}.${issue.path.join('.')}: ${issue.message.toLowerCase()}`);
+        }
+        if (parsed.data.enabled === false)
+            continue;
+        const connector = resolveEntry(provider, name, parsed.data, env, source, secrets);
+        connectors.set(connector.provider, connector);
+    }
+    return { connectors, secrets };
+}
+function resolveEntry(provider, name, entry, env, source, secrets) {
+    const fromEnv = (field, variable) => {
+        if (!variable)
+            return undefined;
+        const value = env[variable];
+        if (!value)
+            throw new ConnectorConfigError(`${source}: ${name}.${field}: environment variable ${variable} is not set`);
+        secrets.push(value);
+        return value;
+    };
+    const literal = (value) => {
+        if (value)
+            secrets.push(value);
+        return value;
+    };
+    const urlFromEnv = fromEnv('url_env', entry.url_env);
+    const url = urlFromEnv ?? entry.url;
+    if (!url)
+        throw new ConnectorConfigError(`${source}: ${name}: an enabled connector needs url or url_env`);
+    let parsedUrl;
+    try {
+        parsedUrl = new URL(url);
+    }
+    catch {
+        throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
+    }
+    if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
+        throw new ConnectorConfigError(`${source}: ${name}.url: must be an http or https URL`);
+    }
+    // Slack, Teams and Workflows webhook URLs carry their credential in the path or query; keep the
+    // pieces too, so an error message that echoes part of a URL is scrubbed as well.
+    if (urlFromEnv || (provider !== 'webhook' && provider !== 'jira' && provider !== 'servicenow')) {
+        secrets.push(url, ...urlCredentials(parsedUrl));
+    }
+    const headers = { 'content-type': 'application/json' };
+    for (const [key, value] of Object.entries(entry.headers ?? {}))
+        headers[key.toLowerCase()] = value;
+    const authorization = fromEnv('authorization_env', entry.authorization_env) ?? literal(entry.authorization);
+    const token = fromEnv('token_env', entry.token_env) ?? literal(entry.token);
+    const apiKey = fromEnv('api_key_env', entry.api_key_env) ?? literal(entry.api_key);
+    if (authorization)
+        headers.authorization = authorization;
+    else if (token)
+        headers.authorization = `${entry.authorization_scheme ?? 'Bearer'} ${token}`;
+    const apiKeyHeader = (entry.api_key_header ?? 'x-api-key').toLowerCase();
+    if (apiKey)
+        headers[apiKeyHeader] = apiKey;
+    if ((provider === 'jira' || provider === 'servicenow') && !authorization && !token && !apiKey) {
+        throw new ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
+    }
+    const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+    return {
+        provider,
+        url,
+        urlIsSecret: Boolean(urlFromEnv),
+        method: (entry.method ?? 'POST').toUpperCase(),
+        headers,
+        secretHeaders: apiKey ? [apiKeyHeader] : [],
+        ...(signingSecret ? { signingSecret } : {}),
+        teamsFormat: entry.format ?? 'adaptive-card',
+        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion: Number(entry.api_version ?? 3) },
+        servicenowTable: entry.table ?? 'incident',
+        ...(entry.title ? { title: entry.title } : {})
+    };
+}
+/** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
+function urlCredentials(url) {
+    const pieces = [url.username, url.password, ...url.searchParams.values()].filter((piece) => piece.length >= 8);
+    if (url.pathname.length > 1)
+        pieces.push(url.pathname);
+    pieces.push(...url.pathname.split('/').filter((segment) => segment.length >= 16 && /\d/.test(segment)));
+    return pieces;
+}
+function connector_config_isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** The providers a `--provider` value selects among the configured ones; unknown ones are an error. */
+function selectConnectors(config, requested) {
+    if (requested === 'all')
+        return [...config.connectors.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
+    return requested.split(',').map((name) => {
+        const connector = config.connectors.get(normaliseProvider(name));
+        if (!connector)
+            throw new ConnectorConfigError(`--provider ${name}: connector provider is not configured (or is disabled)`);
+        return connector;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/delivery/http.ts
+// One HTTP delivery with its retries. Retried: network errors, timeouts, 408, 429 and 5xx, with
+// exponential backoff and jitter, or the server's Retry-After when it asks for longer (capped).
+// Not retried: 3xx (redirects are not followed), 410 (the destination is gone) and other 4xx.
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Legacy Teams connectors answer 200 with the throttling message in the body.
+const TEAMS_THROTTLED = 'Microsoft Teams endpoint returned HTTP error 429';
+function classify(status, body) {
+    if (status >= 200 && status < 300)
+        return body.includes(TEAMS_THROTTLED) ? { retry: true, errorClass: 'rate_limited' } : { retry: false, errorClass: null };
+    if (status === 429)
+        return { retry: true, errorClass: 'rate_limited' };
+    if (status === 408)
+        return { retry: true, errorClass: 'timeout' };
+    if (status >= 500)
+        return { retry: true, errorClass: 'server_error' };
+    if (status === 410)
+        return { retry: false, errorClass: 'gone' };
+    if (status === 401 || status === 403)
+        return { retry: false, errorClass: 'auth' };
+    if (status >= 300 && status < 400)
+        return { retry: false, errorClass: 'redirect' };
+    return { retry: false, errorClass: 'client_error' };
+}
+/** Retry-After in seconds, from delta-seconds or an HTTP date. */
+function retryAfterSeconds(value, nowMs) {
+    if (!value)
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim());
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000));
+}
+async function send(request, options) {
+    const attempts = [];
+    const total = Math.max(0, Math.floor(options.retries)) + 1;
+    const sleep = options.sleep ?? sleepFor;
+    const random = options.random ?? Math.random;
+    let last = { status: null, errorClass: null, error: null };
+    for (let attempt = 1; attempt <= total; attempt++) {
+        const started = Date.now();
+        let retry = false;
+        let waitSeconds;
+        try {
+            const response = await fetch(request.url, {
+                method: request.method,
+                headers: request.headers,
+                body: request.body,
+                redirect: 'manual',
+                signal: AbortSignal.timeout(Math.max(100, options.timeoutSeconds * 1000))
+            });
+            const body = (await response.text().catch(() => '')).slice(0, 2048);
+            const verdict = classify(response.status, body);
+            retry = verdict.retry;
+            waitSeconds = retryAfterSeconds(response.headers.get('retry-after'), Date.now());
+            last = {
+                status: response.status,
+                errorClass: verdict.errorClass,
+                error: verdict.errorClass ? `HTTP ${response.status}${body.trim() ? `: ${body.trim().split('\n')[0].slice(0, 200)}` : ''}` : null
+            };
+        }
+        catch (error) {
+            const timedOut = error.name === 'TimeoutError' || error.name === 'AbortError';
+            retry = true;
+            last = {
+                status: null,
+                errorClass: timedOut ? 'timeout' : 'network',
+                error: timedOut ? `no response within ${options.timeoutSeconds} s` : `connector endpoint unreachable (${causeCode(error)})`
+            };
+        }
+        attempts.push({
+            attempt,
+            started_at: new Date(started).toISOString(),
+            duration_ms: Date.now() - started,
+            status_code: last.status,
+            error_class: last.errorClass,
+            ...(waitSeconds !== undefined ? { retry_after_seconds: waitSeconds } : {})
+        });
+        if (!last.errorClass || !retry || attempt === total)
+            break;
+        const base = options.backoffBaseMs ?? 500;
+        const backoff = Math.min(options.maxBackoffMs ?? 30_000, base * 2 ** (attempt - 1)) * (0.5 + random() / 2);
+        const asked = waitSeconds === undefined ? 0 : Math.min(waitSeconds, options.maxRetryAfterSeconds ?? 60) * 1000;
+        await sleep(Math.max(backoff, asked));
+    }
+    return {
+        success: last.errorClass === null,
+        status_code: last.status,
+        error: last.error,
+        error_class: last.errorClass,
+        gone: last.errorClass === 'gone',
+        attempts
+    };
+}
+function causeCode(error) {
+    const cause = error.cause;
+    return cause?.code ?? cause?.message ?? error.message ?? 'unknown error';
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/jira.ts
+function jiraLabel(dedupKey) {
+    return `cavra-${dedupKey}`.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+function jiraPayload(notice, options) {
+    const description = options.apiVersion === 3
+        ? {
+            type: 'doc',
+            version: 1,
+            content: [notice.message, ...notice.details].map((line) => ({ type: 'paragraph', content: [{ type: 'text', text: line }] }))
+        }
+        : [notice.message, ...notice.details].join('\n');
+    return {
+        fields: {
+            ...(options.projectKey ? { project: { key: options.projectKey } } : {}),
+            issuetype: { name: options.issueType },
+            summary: notice.title.slice(0, 255),
+            description,
+            labels: ['cavra', 'endpoint-remediation', 'sla', notice.level, jiraLabel(notice.dedupKey)]
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/servicenow.ts
+// ServiceNow Table API record; `correlation_id` carries the dedup key so a record can be found again.
+function servicenowPayload(notice) {
+    return {
+        short_description: notice.title.slice(0, 160),
+        description: [notice.message, ...notice.details].join('\n'),
+        category: 'software',
+        subcategory: 'endpoint_runtime',
+        impact: notice.level === 'critical' ? '1' : notice.level === 'warning' ? '2' : '3',
+        urgency: notice.level === 'critical' ? '1' : '2',
+        correlation_id: notice.dedupKey,
+        correlation_display: 'CAVRA recurrence automation'
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/slack.ts
+// Slack incoming webhook: Block Kit plus `text`, which mobile notifications still read. Within
+// Slack's limits: header 150 characters, section 3000, ten fields of 2000, fifty blocks.
+const clip = (text, max) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+function slackPayload(notice) {
+    const blocks = [
+        { type: 'header', text: { type: 'plain_text', text: clip(notice.title, 150), emoji: true } },
+        { type: 'section', text: { type: 'mrkdwn', text: clip(notice.message, 3000) } }
+    ];
+    const facts = notice.facts.slice(0, 10);
+    if (facts.length > 0) {
+        blocks.push({ type: 'section', fields: facts.map((f) => ({ type: 'mrkdwn', text: clip(`*${f.name}*\n${f.value}`, 2000) })) });
+    }
+    const more = notice.facts.length - facts.length;
+    blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${more > 0 ? `${more} more not shown. ` : ''}Generated from public CAVRA recurrence automation evidence.` }]
+    });
+    return { text: clip(`${notice.title}\n${notice.message}`, 3000), blocks };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/teams.ts
+// Teams: an Adaptive Card 1.2 in a message (the Workflows webhook), or the legacy MessageCard.
+const COLOURS = { critical: 'DC2626', warning: 'D97706', healthy: '2E7D32' };
+const CARD_COLOURS = { critical: 'attention', warning: 'warning', healthy: 'good' };
+const MAX_FACTS = 20;
+function teamsPayload(notice, format) {
+    const facts = notice.facts.slice(0, MAX_FACTS).map((f) => ({ title: f.name, value: f.value }));
+    if (format === 'message-card') {
+        return {
+            '@type': 'MessageCard',
+            '@context': 'https://schema.org/extensions',
+            summary: notice.title,
+            themeColor: COLOURS[notice.level],
+            title: notice.title,
+            text: notice.message,
+            sections: [{ facts: facts.map((f) => ({ name: f.title, value: f.value })) }]
+        };
+    }
+    return {
+        type: 'message',
+        attachments: [
+            {
+                contentType: 'application/vnd.microsoft.card.adaptive',
+                contentUrl: null,
+                content: {
+                    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+                    type: 'AdaptiveCard',
+                    version: '1.2',
+                    body: [
+                        { type: 'TextBlock', text: notice.title, weight: 'Bolder', size: 'Medium', wrap: true, color: CARD_COLOURS[notice.level] },
+                        { type: 'TextBlock', text: notice.message, wrap: true },
+                        ...(facts.length > 0 ? [{ type: 'FactSet', facts }] : [])
+                    ]
+                }
+            }
+        ]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/payloads/index.ts
+
+
+
+
+/** The body each provider receives; a webhook gets the whole event. */
+function providerPayload(connector, notice, event) {
+    switch (connector.provider) {
+        case 'slack':
+            return slackPayload(notice);
+        case 'teams':
+            return teamsPayload(notice, connector.teamsFormat);
+        case 'jira':
+            return jiraPayload(notice, connector.jira);
+        case 'servicenow':
+            return servicenowPayload(notice);
+        case 'webhook':
+            return { ...event, provider: 'webhook' };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/delivery/redaction.ts
+// What may be persisted of a request: no secret value reaches the store, an evidence file, a log
+// line or a summary. Auth headers become REDACTED; a URL that came from the environment, any chat
+// webhook URL (Slack, Teams, Power Automate) and any URL with a query keep only scheme and host.
+const REDACTED = 'REDACTED';
+const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'dd-api-key', 'proxy-authorization', 'cookie']);
+const WEBHOOK_HOSTS = [/(^|\.)hooks\.slack\.com$/, /(^|\.)webhook\.office\.com$/, /(^|\.)logic\.azure\.com$/, /(^|\.)powerplatform\.com$/, /(^|\.)powerautomate\.com$/];
+function redactHeaders(headers, extraSecretHeaders = []) {
+    const secret = new Set([...SECRET_HEADERS, ...extraSecretHeaders.map((h) => h.toLowerCase())]);
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) ? REDACTED : value]));
+}
+function redactUrl(url, cameFromEnvironment) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return REDACTED;
+    }
+    const hostOnly = cameFromEnvironment || parsed.search !== '' || parsed.username !== '' || WEBHOOK_HOSTS.some((pattern) => pattern.test(parsed.hostname));
+    return hostOnly ? `${parsed.protocol}//${parsed.host}` : `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
+/** The last line of defence for free text (error messages, response excerpts): every known secret goes. */
+function scrubSecrets(text, secrets) {
+    let scrubbed = text;
+    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+        if (secret.length >= 4)
+            scrubbed = scrubbed.split(secret).join(REDACTED);
+    }
+    return scrubbed;
+}
+
+;// CONCATENATED MODULE: ./src/delivery/signing.ts
+
+// Standard Webhooks signatures: `v1,` + base64 HMAC-SHA256 over `id.timestamp.body`, the exact
+// bytes sent. A `whsec_` secret is base64 after the prefix; any other secret is used as its bytes.
+function signingKey(secret) {
+    return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+}
+function standardWebhookHeaders(id, timestampSeconds, body, secret) {
+    const signature = (0,external_node_crypto_namespaceObject.createHmac)('sha256', signingKey(secret)).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+    return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${signature}` };
+}
+
+;// CONCATENATED MODULE: ./src/delivery/deliver.ts
+
+
+
+
+
+
+
+
+
+// Delivers one event to several providers, each on its own (one failure never blocks another),
+// through the send ledger: an intent is written before sending and marked sent after a 2xx. A sent
+// intent is never sent again, and neither is a pending one, whose outcome an earlier process took
+// with it: re-running a window, or crashing between the send and the record, cannot duplicate.
+const INTENT_KIND = 'cavra-recurrence-automation-delivery-intent';
+function intentId(ledgerKey, provider) {
+    return hashedId('cavraintent', `${ledgerKey}|${provider}`);
+}
+async function deliverEvent(request) {
+    const { store, now } = request;
+    const generatedAt = formatInstant(now);
+    const skipped = [];
+    const runnable = [];
+    for (const target of request.targets) {
+        const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+        if (known?.state === 'sent')
+            skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
+        else if (known?.state === 'pending') {
+            skipped.push({
+                provider: target.connector.provider,
+                reason: `an earlier attempt started at ${String(known.intent_at)} has no recorded outcome; not sent again to avoid a duplicate`
+            });
+        }
+        else
+            runnable.push(target);
+    }
+    if (runnable.length === 0)
+        return { delivery: undefined, record: undefined, evidencePath: undefined, skipped, success: true };
+    const deliveries = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+    const success = deliveries.every((d) => d.success === true);
+    const providers = runnable.map((t) => t.connector.provider);
+    const failedProviders = deliveries.filter((d) => d.success !== true).map((d) => String(d.provider));
+    const unscrubbed = {
+        schema_version: 'cavra.connector.delivery.v1',
+        product: 'CAVRA',
+        event_type: request.eventType,
+        event_id: request.eventId,
+        session_id: request.eventId,
+        generated_at: generatedAt,
+        success,
+        deliveries,
+        skipped
+    };
+    const delivery = JSON.parse(scrubSecrets(JSON.stringify(unscrubbed), request.secrets));
+    const evidencePath = (0,external_node_path_.join)(request.outputDir, `${request.eventId.replace(/\//g, '-')}${request.recordExtras?.lifecycle_step && request.recordExtras.lifecycle_step !== 'open' ? `-${String(request.recordExtras.lifecycle_step)}` : ''}-connector-delivery.json`);
+    (0,external_node_fs_.mkdirSync)(request.outputDir, { recursive: true });
+    (0,external_node_fs_.writeFileSync)(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
+    const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
+    const record = {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
+        metadata_kind: KIND.connectorDelivery,
+        created_at: generatedAt,
+        signer: request.source,
+        decision_count: 0,
+        blocked_count: failedProviders.length,
+        approval_required_count: 0,
+        connector_delivery_source: request.source,
+        event_id: request.eventId,
+        event_type: request.eventType,
+        delivery_success: success,
+        providers,
+        failed_providers: failedProviders,
+        attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
+        max_attempt_count: Math.max(...attemptCounts),
+        status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
+        delivery_evidence: evidencePath,
+        ...(request.recordExtras ?? {}),
+        delivery
+    };
+    return { delivery, record, evidencePath, skipped, success };
+}
+async function deliverOne(request, target, generatedAt) {
+    const { connector } = target;
+    const id = intentId(target.ledgerKey, connector.provider);
+    const intent = (state, extra = {}) => ({
+        session_id: id,
+        metadata_kind: INTENT_KIND,
+        created_at: generatedAt,
+        signer: request.generatedBy,
+        decision_count: 0,
+        blocked_count: state === 'failed' ? 1 : 0,
+        approval_required_count: 0,
+        ledger_key: target.ledgerKey,
+        provider: connector.provider,
+        event_id: request.eventId,
+        state,
+        intent_at: generatedAt,
+        ...extra
+    });
+    request.store.write([intent('pending')]);
+    const body = JSON.stringify(providerPayload(connector, request.notice, request.event));
+    const headers = { ...connector.headers };
+    if (connector.signingSecret) {
+        // The ledger key is stable across retries and re-runs: receivers dedupe on webhook-id.
+        Object.assign(headers, standardWebhookHeaders(hashedId('msg', target.ledgerKey), Math.floor(Date.now() / 1000), body, connector.signingSecret));
+    }
+    else if (connector.provider === 'webhook') {
+        headers['webhook-id'] = hashedId('msg', target.ledgerKey);
+    }
+    const startedAt = new Date().toISOString();
+    const result = await send({ url: connector.url, method: connector.method, headers, body }, request.retry);
+    request.afterSend?.(connector.provider);
+    const completedAt = new Date().toISOString();
+    request.store.write([
+        intent(result.success ? 'sent' : 'failed', {
+            ...(result.success ? { sent_at: completedAt } : {}),
+            status_code: result.status_code,
+            attempt_count: result.attempts.length,
+            gone: result.gone
+        })
+    ]);
+    return {
+        provider: connector.provider,
+        success: result.success,
+        status_code: result.status_code,
+        attempt_count: result.attempts.length,
+        attempts: result.attempts,
+        started_at: startedAt,
+        completed_at: completedAt,
+        error: result.error === null ? null : scrubSecrets(result.error, request.secrets),
+        error_class: result.error_class,
+        gone: result.gone,
+        request: { method: connector.method, url: redactUrl(connector.url, connector.urlIsSecret), headers: redactHeaders(headers, connector.secretHeaders) }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/domain/notice.ts
+
+const BOUNDARY = 'Public CAVRA recurrence automation evidence: no credentials are included; scheduler recovery, ticket workflows and private queues stay outside this notice.';
+function digestNotice(digest, dedupKey) {
+    const summary = (digest.summary ?? {});
+    const owners = objects(digest.owners);
+    const unresolved = num(summary.unresolved_route_count);
+    return {
+        title: `CAVRA endpoint remediation owner digest: ${str(digest.recurrence_plan_id)}`,
+        message: `${unresolved} unresolved recurrence routes across ${owners.length} owners.`,
+        level: unresolved > 0 ? 'critical' : 'healthy',
+        facts: owners.map((o) => ({
+            name: str(o.owner),
+            value: `routes=${num(o.route_count)} retries=${num(o.retry_count)} ${Object.entries((o.providers ?? {})).map(([p, n]) => `${p}=${n}`).join(' ')}`.trim()
+        })),
+        details: [
+            `Recurrence plan: ${str(digest.recurrence_plan_id)}`,
+            `Retry plan: ${str(digest.retry_plan_id) || 'none'}`,
+            `Unresolved routes: ${unresolved}; retryable: ${num(summary.retryable_count)}; waiting retries: ${num(summary.waiting_retry_count)}`,
+            ...owners.map((o) => `- ${str(o.owner)}: ${num(o.route_count)} routes, ${num(o.retry_count)} pending retries`),
+            BOUNDARY
+        ],
+        dedupKey
+    };
+}
+function healthAlertNotice(health, healthId, maxAlerts, repeat) {
+    const level = str(health.alert_level) === 'critical' ? 'critical' : 'warning';
+    const alerts = objects(health.alerts).slice(0, maxAlerts);
+    return {
+        title: `CAVRA recurrence automation health ${level}${repeat > 0 ? ' (reminder)' : ''}: ${healthId}`,
+        message: `${num(health.missed_run_count)} missed runs, ${num(health.failed_job_count)} failed jobs, ${num(health.stale_metadata_count)} stale metadata categories, and ${num(health.connector_delivery_failure_count)} connector delivery failures.`,
+        level,
+        facts: alerts.map((a) => ({ name: str(a.category), value: `${str(a.severity)}: ${str(a.message)}` })),
+        details: [
+            `Health episode: ${healthId} (${str(health.fingerprint)})`,
+            `Latest run: ${str(health.latest_run_id) || 'none'} at ${str(health.latest_run_at) || 'n/a'}`,
+            ...alerts.map((a) => `- [${str(a.severity)}] ${str(a.category)}: ${str(a.message)}`),
+            BOUNDARY
+        ],
+        dedupKey: healthId
+    };
+}
+function resolvedNotice(healthId, fingerprint, startedAt, resolvedAt) {
+    return {
+        title: `CAVRA recurrence automation health resolved: ${healthId}`,
+        message: `The worker is healthy again; the episode that started at ${startedAt} (${fingerprint}) is resolved.`,
+        level: 'healthy',
+        facts: [
+            { name: 'episode', value: healthId },
+            { name: 'resolved at', value: resolvedAt }
+        ],
+        details: [`Health episode ${healthId} (${fingerprint}) started at ${startedAt} and was resolved at ${resolvedAt}.`, BOUNDARY],
+        dedupKey: healthId
+    };
+}
+
+;// CONCATENATED MODULE: ./src/usecases/owner-digest-delivery.ts
+
+
+
+
+
+
+
+
+const OWNER_DIGEST_EVENT_TYPE = 'cavra.endpoint_remediation_sla.escalation_owner_digest';
+/**
+ * Delivers one owner digest. `slot` names what makes it a distinct notice: the schedule window for
+ * the worker (one digest per recurrence plan per window), the digest itself for the standalone command.
+ */
+async function deliverOwnerDigest(store, digest, slot, delivery, now, generatedBy) {
+    const connectors = selectConnectors(delivery.config, delivery.provider);
+    const ledgerKey = `owner-digest|${str(digest.recurrence_plan_id)}|${slot}`;
+    const notice = digestNotice(digest, hashedId('erslaescdigest', ledgerKey));
+    const event = { ...digest };
+    event.provider_payloads = Object.fromEntries(connectors.filter((c) => c.provider !== 'webhook').map((c) => [c.provider, providerPayload(c, notice, digest)]));
+    const outcome = await deliverEvent({
+        store,
+        event,
+        eventId: str(digest.digest_id),
+        eventType: OWNER_DIGEST_EVENT_TYPE,
+        notice,
+        targets: connectors.map((connector) => ({ connector, ledgerKey })),
+        source: DELIVERY_SOURCE.ownerDigest,
+        retry: delivery.retry,
+        secrets: delivery.config.secrets,
+        outputDir: delivery.outputDir,
+        now,
+        generatedBy
+    });
+    return { event, outcome };
+}
+/** The standalone command: build the digest of one recurrence plan, record it, and deliver it if it has owners. */
+async function digestAndDeliver(store, recurrencePlan, retryPlan, delivery, now, generatedBy) {
+    const digest = buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy });
+    const digestMetadata = ownerDigestRecord(digest);
+    const hasOwners = num(digest.summary.owner_count) > 0;
+    const sent = hasOwners ? await deliverOwnerDigest(store, digest, str(digest.digest_id), delivery, now, generatedBy) : undefined;
+    store.write([digestMetadata, ...(sent?.outcome.record ? [sent.outcome.record] : [])]);
+    return {
+        event: sent?.event ?? digest,
+        digest_metadata: digestMetadata,
+        delivery: sent?.outcome.delivery ?? null,
+        delivery_evidence: sent?.outcome.evidencePath ?? null,
+        metadata: sent?.outcome.record ?? null,
+        skipped: sent?.outcome.skipped ?? [],
+        ...(hasOwners ? {} : { message: 'no unresolved routes; no delivery attempted' }),
+        indexed_metadata_stores: [...new Set(store.paths)].sort()
+    };
+}
+
+;// CONCATENATED MODULE: ./src/usecases/worker-pass.ts
+
+
+
+
+
+
+/** The history window: the lookback counted from the start of the schedule window, so that every
+ * pass inside one window reads the same records and gets the same run id. */
+function historySince(now, intervalMinutes, lookbackHours) {
+    return addMinutes(scheduleWindow(now, intervalMinutes).start, -lookbackHours * 60);
+}
+async function runWorkerPass(options) {
+    const { store, now } = options;
+    const passInput = {
+        now,
+        schedule: options.schedule,
+        dryRun: !options.execute,
+        generatedBy: options.generatedBy,
+        retryPolicy: options.retryPolicy,
+        maxDigestPlans: options.maxDigestPlans
+    };
+    let history;
+    try {
+        const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
+        history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
+    }
+    catch (error) {
+        if (error instanceof StoreError)
+            throw error; // an unreadable store is bad input: leave it untouched
+        throw recordFailure(options, passInput, error);
+    }
+    try {
+        const pass = planWorkerPass({ ...passInput, history });
+        const delivery = options.execute ? options.delivery : undefined;
+        const skipped = options.execute ? (delivery ? null : 'connector_config_not_configured') : 'dry_run';
+        const digestRecords = pass.digests.map(ownerDigestRecord);
+        const windowStart = str(pass.run.schedule.window_start);
+        const delivered = [];
+        for (const digest of pass.digests) {
+            delivered.push(delivery ? await deliverOwnerDigest(store, digest, windowStart, delivery, now, options.generatedBy) : undefined);
+        }
+        const failed = delivered.some((d) => d && !d.outcome.success);
+        const run = failed ? withStatus(pass.run, 'partial') : pass.run;
+        const retryMetadata = retryPlanRecord(pass.retryPlan);
+        const trendMetadata = suppressionTrendRecord(pass.trend);
+        const runMetadata = automationRunRecord(run);
+        const deliveryRecords = delivered.flatMap((d) => (d?.outcome.record ? [d.outcome.record] : []));
+        store.write([retryMetadata, trendMetadata, ...digestRecords, ...deliveryRecords, runMetadata]);
+        return {
+            run,
+            metadata: runMetadata,
+            retry_metadata: retryMetadata,
+            trend_metadata: trendMetadata,
+            owner_digests: pass.digests.map((digest, index) => {
+                const sent = delivered[index];
+                return {
+                    event: sent?.event ?? digest,
+                    digest_metadata: digestRecords[index],
+                    delivery: sent?.outcome.delivery ?? null,
+                    delivery_evidence: sent?.outcome.evidencePath ?? null,
+                    metadata: sent?.outcome.record ?? null,
+                    skipped: sent ? (sent.outcome.delivery ? null : 'already_delivered') : skipped,
+                    ...(sent && sent.outcome.skipped.length > 0 ? { skipped_providers: sent.outcome.skipped } : {})
+                };
+            }),
+            indexed_metadata_stores: [...new Set(store.paths)].sort()
+        };
+    }
+    catch (error) {
+        if (error instanceof StoreError)
+            throw error;
+        throw recordFailure(options, passInput, error);
+    }
+}
+/** A pass that failed after the store opened still leaves its run, so health counts the failure. */
+function recordFailure(options, passInput, error) {
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+        options.store.write([automationRunRecord(failedRun(passInput, message))]);
+    }
+    catch {
+        // The store refused the failure record too; the original error is what the operator needs.
+    }
+    return error instanceof Error ? error : new Error(message);
+}
+
+;// CONCATENATED MODULE: ./src/domain/health-alert-ack.ts
+
+
+
+// Acknowledgements of health alerts, and the seed's alert history and dashboard (reference §3.8-3.9).
+const ACK_STATES = ['acknowledged', 'dismissed', 'escalated', 'resolved'];
+const CLEARING = new Set(['acknowledged', 'resolved']);
+function buildAcknowledgement(input) {
+    const at = formatInstant(input.now);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_ack.v1',
+        product: 'CAVRA',
+        acknowledgement_id: hashedId('erslahack', `${input.healthId}|${input.provider}|${input.state}|${input.acknowledgedBy}|${at}`),
+        health_id: input.healthId,
+        plan_id: input.planId ?? null,
+        provider: input.provider,
+        acknowledgement_state: input.state,
+        acknowledged_by: input.acknowledgedBy,
+        acknowledged_at: at,
+        external_ref: input.externalRef ?? null,
+        notes: input.notes ?? null,
+        controls: [
+            'Acknowledgements record review only; they do not change connector state.',
+            'No tokens or connector secrets are stored with an acknowledgement.',
+            'Recovery of the scheduler or of a connector is the operator’s responsibility.'
+        ]
+    };
+}
+function acknowledgementRecord(ack) {
+    return {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: str(ack.acknowledgement_id),
+        metadata_kind: KIND.healthAlertAck,
+        created_at: str(ack.acknowledged_at),
+        signer: str(ack.acknowledged_by),
+        decision_count: 1,
+        blocked_count: 0,
+        approval_required_count: 0,
+        acknowledgement_id: str(ack.acknowledgement_id),
+        health_id: str(ack.health_id),
+        plan_id: ack.plan_id ?? null,
+        provider: str(ack.provider),
+        acknowledgement_state: str(ack.acknowledgement_state),
+        external_ref: ack.external_ref ?? null,
+        acknowledgement: ack
+    };
+}
+/** Plans, acknowledgements and health-alert deliveries. */
+function isHealthAlertRecord(record) {
+    const kind = kindOf(record);
+    return (kind === KIND.healthAlertPlan ||
+        kind === KIND.healthAlertAck ||
+        (kind === KIND.connectorDelivery && record.connector_delivery_source === DELIVERY_SOURCE.healthAlert));
+}
+function alertHistory(records, filter, page) {
+    const matching = records
+        .filter(isHealthAlertRecord)
+        .filter((r) => !filter.healthId || [r.health_id, r.event_id, r.session_id].some((v) => str(v) === filter.healthId))
+        .filter((r) => !filter.provider ||
+        str(r.provider) === filter.provider ||
+        [r.providers, r.selected_providers, r.suppressed_providers].some((list) => strings(list).includes(filter.provider)))
+        .filter((r) => !filter.metadataKind || kindOf(r) === filter.metadataKind)
+        .filter((r) => !filter.acknowledgementState || str(r.acknowledgement_state) === filter.acknowledgementState)
+        .filter((r) => filter.suppressed === undefined || suppressedCount(r) > 0 === filter.suppressed)
+        .sort(byNewest);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1',
+        product: 'CAVRA',
+        items: matching.slice(page.offset, page.offset + page.limit),
+        total: matching.length,
+        limit: page.limit,
+        offset: page.offset
+    };
+}
+function suppressedCount(record) {
+    return kindOf(record) === KIND.healthAlertPlan ? strings(record.suppressed_providers).length || objects(artifactOf(record).suppressed_providers).length : 0;
+}
+/** Outstanding: for the newest plan of each health_id, each provider needing an acknowledgement
+ * that has none in state acknowledged or resolved (dismissed and escalated do not clear it). */
+function outstandingAcknowledgements(records) {
+    const newestPlan = new Map();
+    for (const record of records.filter((r) => kindOf(r) === KIND.healthAlertPlan).sort(byNewest)) {
+        const healthId = str(artifactOf(record).health_id) || str(record.health_id);
+        if (!newestPlan.has(healthId))
+            newestPlan.set(healthId, record);
+    }
+    const cleared = new Set(records
+        .filter((r) => kindOf(r) === KIND.healthAlertAck && CLEARING.has(str(artifactOf(r).acknowledgement_state) || str(r.acknowledgement_state)))
+        .map((r) => `${str(artifactOf(r).health_id) || str(r.health_id)}|${str(artifactOf(r).provider) || str(r.provider)}`));
+    const outstanding = [];
+    for (const [healthId, record] of newestPlan) {
+        const plan = artifactOf(record);
+        if (str(plan.episode_state) === 'resolved')
+            continue;
+        for (const provider of strings(plan.acknowledgement_required_providers)) {
+            if (!cleared.has(`${healthId}|${provider}`))
+                outstanding.push({ health_id: healthId, provider, plan_id: str(plan.plan_id) || str(record.session_id) });
+        }
+    }
+    return outstanding;
+}
+function alertDashboard(records, now) {
+    const alertRecords = records.filter(isHealthAlertRecord).sort(byNewest);
+    const plans = alertRecords.filter((r) => kindOf(r) === KIND.healthAlertPlan);
+    const deliveries = alertRecords.filter((r) => kindOf(r) === KIND.connectorDelivery);
+    const acks = alertRecords.filter((r) => kindOf(r) === KIND.healthAlertAck);
+    const failed = deliveries.filter((d) => !truthy(d.delivery_success)).length;
+    const outstanding = outstandingAcknowledgements(alertRecords);
+    const suppressed = plans.reduce((sum, p) => sum + suppressedCount(p), 0);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_dashboard.v1',
+        product: 'CAVRA',
+        generated_at: formatInstant(now),
+        alert_level: failed > 0 || outstanding.length > 0 ? 'critical' : suppressed > 0 ? 'warning' : 'healthy',
+        plan_count: plans.length,
+        delivery_count: deliveries.length,
+        failed_delivery_count: failed,
+        acknowledgement_count: acks.length,
+        outstanding_acknowledgement_count: outstanding.length,
+        suppressed_provider_count: suppressed,
+        outstanding_acknowledgements: outstanding.slice(0, 20),
+        latest: alertRecords.slice(0, 10),
+        newest_at: alertRecords[0] ? formatInstant(createdAtOf(alertRecords[0]) ?? now) : null
+    };
+}
+
+;// CONCATENATED MODULE: ./src/domain/health-alert-event.ts
+
+// The event a health-alert notice carries (reference §3.7), with the lifecycle step it belongs to.
+const HEALTH_ALERT_EVENT_TYPE = 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert';
+const SEVERITY_RANK = { critical: 3, warning: 2, low: 1 };
+function healthAlertEvent(health, plan, step, maxAlerts) {
+    const alerts = objects(health.alerts);
+    const included = alerts.slice(0, maxAlerts);
+    const maxSeverity = alerts.reduce((top, a) => ((SEVERITY_RANK[str(a.severity)] ?? 0) > (SEVERITY_RANK[top] ?? 0) ? str(a.severity) : top), 'low');
+    const healthId = str(plan.health_id);
+    return {
+        schema_version: `${HEALTH_ALERT_EVENT_TYPE}.v1`,
+        product: 'CAVRA',
+        event_type: HEALTH_ALERT_EVENT_TYPE,
+        session_id: healthId,
+        health_id: healthId,
+        lifecycle_step: step,
+        episode_started_at: str(plan.episode_started_at),
+        fingerprint: str(plan.fingerprint),
+        generated_at: str(plan.generated_at),
+        generated_by: str(plan.generated_by),
+        source_health_generated_at: str(health.generated_at),
+        alert_level: step === 'resolved' ? 'healthy' : str(health.alert_level),
+        max_severity: step === 'resolved' ? 'low' : maxSeverity,
+        blocked_count: num(health.missed_run_count) + num(health.failed_job_count) + num(health.connector_delivery_failure_count),
+        approval_required_count: included.length,
+        decision_count: num(health.run_count),
+        summary: {
+            run_count: num(health.run_count),
+            missed_run_count: num(health.missed_run_count),
+            failed_job_count: num(health.failed_job_count),
+            disabled_schedule_count: num(health.disabled_schedule_count),
+            stale_metadata_count: num(health.stale_metadata_count),
+            connector_delivery_failure_count: num(health.connector_delivery_failure_count),
+            latest_run_id: health.latest_run_id ?? null,
+            latest_run_age_minutes: health.latest_run_age_minutes ?? null,
+            omitted_alert_count: alerts.length - included.length
+        },
+        alerts: included,
+        omitted_alert_count: alerts.length - included.length,
+        recommendations: health.recommendations ?? [],
+        health_alert_plan: plan
+    };
+}
+
+;// CONCATENATED MODULE: ./src/domain/health-alert.ts
+
+
+
+
+const EMPTY_POLICY = { rules: [], default_providers: [] };
+const DEFAULT_REPEAT_WINDOW_MINUTES = 60;
+const CLEARING_ACK_STATES = new Set(['acknowledged', 'resolved']);
+function matchingRules(policy, health) {
+    const level = str(health.alert_level);
+    const categories = new Set(objects(health.alerts).map((a) => str(a.category)));
+    return policy.rules.filter((rule) => (rule.alert_levels.length === 0 || rule.alert_levels.includes(level)) &&
+        (rule.categories.length === 0 || rule.categories.some((c) => categories.has(c))) &&
+        num(health.missed_run_count) >= rule.min_missed_runs &&
+        num(health.failed_job_count) >= rule.min_failed_jobs &&
+        num(health.stale_metadata_count) >= rule.min_stale_metadata &&
+        num(health.connector_delivery_failure_count) >= rule.min_connector_failures);
+}
+/** The seed's provider choice: the requested one; else matched rules; defaults; configured; level defaults. */
+function eligibleProviders(policy, rules, level, requested, configured) {
+    const known = (names) => names.map(normaliseProvider).filter((p) => PROVIDERS.includes(p));
+    let chosen;
+    if (requested !== 'all')
+        chosen = known(requested.split(','));
+    else {
+        chosen = known(rules.flatMap((r) => r.providers));
+        if (chosen.length === 0)
+            chosen = known(policy.default_providers);
+        if (chosen.length === 0)
+            chosen = known(configured);
+        if (chosen.length === 0)
+            chosen = level === 'critical' ? ['jira', 'slack', 'teams'] : ['slack', 'teams'];
+    }
+    return [...new Set(chosen)].sort();
+}
+function repeatWindowMinutes(policy, rules, override) {
+    if (override !== undefined)
+        return Math.max(0, override);
+    const fromRules = rules.map((r) => r.suppression_window_minutes).filter((m) => m !== undefined);
+    if (fromRules.length > 0)
+        return Math.max(...fromRules);
+    return policy.suppression_window_minutes ?? DEFAULT_REPEAT_WINDOW_MINUTES;
+}
+/** `erslah-` + the first 16 hex of sha256(fingerprint + "|" + started_at). */
+function episodeHealthId(fingerprint, startedAt) {
+    return `erslah-${sha256Hex(`${fingerprint}|${startedAt}`).slice(0, 16)}`;
+}
+/** Successful notices per provider in one episode, newest first. */
+function reached(deliveries, healthId) {
+    const byProvider = new Map();
+    const ordered = deliveries
+        .filter((d) => str(d.event_id) === healthId)
+        .sort((a, b) => (createdAtOf(b) ?? 0) - (createdAtOf(a) ?? 0));
+    for (const record of ordered) {
+        const failed = new Set(strings(record.failed_providers));
+        if (!truthy(record.delivery_success) && failed.size === 0)
+            continue;
+        for (const provider of strings(record.providers)) {
+            if (failed.has(provider))
+                continue;
+            const entry = byProvider.get(provider) ?? { at: createdAtOf(record) ?? 0, steps: [] };
+            entry.steps.push(str(record.lifecycle_step) || 'open');
+            byProvider.set(provider, entry);
+        }
+    }
+    return byProvider;
+}
+function clearingAck(acks, healthId, provider) {
+    return acks
+        .filter((a) => str(a.health_id) === healthId && str(a.provider) === provider && CLEARING_ACK_STATES.has(str(a.acknowledgement_state)))
+        .sort((a, b) => (createdAtOf(b) ?? 0) - (createdAtOf(a) ?? 0))[0];
+}
+function planHealthAlert(input) {
+    const { health, policy, now, previousPlan: previous } = input;
+    const level = str(health.alert_level);
+    const fingerprint = str(health.fingerprint);
+    const generatedAt = formatInstant(now);
+    const previousOpen = previous !== undefined && str(previous.episode_state) === 'open';
+    if (level === 'healthy') {
+        if (!previousOpen)
+            return { plan: undefined, notices: [] };
+        const healthId = str(previous.health_id);
+        const providers = [...reached(input.deliveries, healthId).entries()]
+            .filter(([, entry]) => !entry.steps.includes('resolved'))
+            .map(([provider]) => provider)
+            .sort();
+        const notices = providers.map((provider) => ({ provider, step: 'resolved', ledgerKey: `health-alert|${healthId}|${provider}|resolved` }));
+        const plan = planArtifact(input, {
+            healthId,
+            fingerprint: str(previous.fingerprint),
+            startedAt: str(previous.episode_started_at),
+            state: 'resolved',
+            step: 'resolved',
+            eligible: providers,
+            notices,
+            suppressed: [],
+            routes: providers.map((provider) => ({ provider, selected: true, suppressed: false, step: 'resolved', rule_ids: [], owner: str(previous.owner) || 'release-governance', acknowledgement_required: false })),
+            rules: [],
+            window: num(previous.suppression_window_minutes, DEFAULT_REPEAT_WINDOW_MINUTES),
+            generatedAt
+        });
+        return { plan, notices };
+    }
+    const continues = previousOpen && str(previous.fingerprint) === fingerprint;
+    const startedAt = continues ? str(previous.episode_started_at) : generatedAt;
+    const healthId = continues ? str(previous.health_id) : episodeHealthId(fingerprint, startedAt);
+    const rules = matchingRules(policy, health);
+    const eligible = eligibleProviders(policy, rules, level, input.requestedProvider, input.configuredProviders);
+    const window = repeatWindowMinutes(policy, rules, input.suppressionWindowOverride);
+    const sent = reached(input.deliveries, healthId);
+    const notices = [];
+    const suppressed = [];
+    const routes = [];
+    for (const provider of eligible) {
+        const history = sent.get(provider);
+        const ack = clearingAck(input.acknowledgements, healthId, provider);
+        const providerRules = rules.filter((r) => r.providers.map(normaliseProvider).includes(provider));
+        let reason;
+        if (!input.force && history) {
+            if (ack)
+                reason = `acknowledged (${str(ack.acknowledgement_state)}) by ${str(ack.acknowledged_by)} at ${str(ack.acknowledged_at)}`;
+            else if (window > 0 && addMinutes(history.at, window) > now) {
+                reason = `delivered at ${formatInstant(history.at)}, inside the ${window}-minute repeat window`;
+            }
+        }
+        const step = history ? 'repeat' : 'open';
+        if (reason) {
+            suppressed.push({ provider, reason, last_delivery_at: history ? formatInstant(history.at) : null });
+        }
+        else {
+            const slot = input.force ? `forced-${generatedAt}` : step === 'open' ? 'open' : `repeat-${history?.steps.length ?? 0}`;
+            notices.push({ provider, step, ledgerKey: `health-alert|${healthId}|${provider}|${slot}` });
+        }
+        routes.push({
+            provider,
+            selected: !reason,
+            suppressed: Boolean(reason),
+            step,
+            rule_ids: providerRules.map((r) => r.rule_id),
+            owner: providerRules.find((r) => r.owner)?.owner ?? policy.owner ?? 'release-governance',
+            acknowledgement_required: providerRules.length > 0 ? providerRules.some((r) => r.acknowledgement_required !== false) : level === 'critical' || level === 'warning',
+            suppression_window_minutes: window
+        });
+    }
+    const plan = planArtifact(input, { healthId, fingerprint, startedAt, state: 'open', step: continues ? 'repeat' : 'open', eligible, notices, suppressed, routes, rules, window, generatedAt });
+    return { plan, notices };
+}
+function planArtifact(input, parts) {
+    const { health } = input;
+    const selected = parts.notices.map((n) => n.provider);
+    return {
+        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_plan.v1',
+        product: 'CAVRA',
+        plan_id: hashedId('erslahalert', {
+            health_id: parts.healthId,
+            generated_at: parts.generatedAt,
+            eligible_providers: parts.eligible,
+            selected_providers: selected,
+            suppressed_providers: parts.suppressed
+        }),
+        health_id: parts.healthId,
+        fingerprint: parts.fingerprint,
+        episode_started_at: parts.startedAt,
+        episode_state: parts.state,
+        lifecycle_step: parts.step,
+        generated_at: parts.generatedAt,
+        generated_by: input.generatedBy,
+        source_health_generated_at: str(health.generated_at),
+        alert_level: str(health.alert_level),
+        summary: {
+            run_count: num(health.run_count),
+            missed_run_count: num(health.missed_run_count),
+            failed_job_count: num(health.failed_job_count),
+            stale_metadata_count: num(health.stale_metadata_count),
+            connector_delivery_failure_count: num(health.connector_delivery_failure_count),
+            alert_count: objects(health.alerts).length
+        },
+        requested_provider: input.requestedProvider,
+        eligible_providers: parts.eligible,
+        selected_providers: selected,
+        suppressed_providers: parts.suppressed,
+        suppression_window_minutes: parts.window,
+        force: input.force,
+        routes: parts.routes,
+        matched_rule_ids: parts.rules.map((r) => r.rule_id),
+        acknowledgement_required_providers: parts.routes.filter((r) => r.selected && r.acknowledgement_required).map((r) => str(r.provider)),
+        controls: CONTROLS_PUBLIC_SAFETY
+    };
+}
+function healthAlertPlanRecord(plan) {
+    const suppressed = objects(plan.suppressed_providers);
+    return {
+        schema_version: 'cavra.evidence.metadata.v1',
+        product: 'CAVRA',
+        session_id: str(plan.plan_id),
+        metadata_kind: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-plan',
+        created_at: str(plan.generated_at),
+        signer: str(plan.generated_by),
+        decision_count: strings(plan.eligible_providers).length,
+        blocked_count: suppressed.length,
+        approval_required_count: strings(plan.acknowledgement_required_providers).length,
+        plan_id: str(plan.plan_id),
+        health_id: str(plan.health_id),
+        alert_level: str(plan.alert_level),
+        episode_state: str(plan.episode_state),
+        selected_providers: strings(plan.selected_providers),
+        suppressed_providers: suppressed.map((s) => str(s.provider)),
+        suppressed_provider_count: suppressed.length,
+        acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
+        suppression_window_minutes: num(plan.suppression_window_minutes),
+        health_alert_plan: plan
+    };
+}
+
+;// CONCATENATED MODULE: ./src/usecases/health-alerts.ts
+
+
+
+
+
+
+
+
+/** Health now, the episode it belongs to, and the notices the lifecycle calls for, delivered. */
+async function deliverHealthAlert(options) {
+    const { store, now, config } = options;
+    const health = buildHealthReport({ store, now, thresholds: options.thresholds, lookbackHours: options.lookbackHours });
+    const previousRecord = store.newestOfKind(KIND.healthAlertPlan);
+    const previous = previousRecord ? artifactOf(previousRecord) : undefined;
+    // Read back to the start of the open episode, however long it has lasted.
+    const episodeStart = previous ? parseInstant(previous.episode_started_at) : undefined;
+    const since = Math.min(addMinutes(now, -options.lookbackHours * 60), episodeStart ?? Infinity);
+    const deliveries = store.recordsSince([KIND.connectorDelivery], since).filter((r) => r.connector_delivery_source === DELIVERY_SOURCE.healthAlert);
+    const acknowledgements = store.recordsSince([KIND.healthAlertAck], since).map(artifactOf);
+    const decision = planHealthAlert({
+        health,
+        policy: options.policy,
+        requestedProvider: options.provider,
+        configuredProviders: [...config.connectors.keys()],
+        previousPlan: previous,
+        deliveries,
+        acknowledgements,
+        suppressionWindowOverride: options.suppressionWindowOverride,
+        force: options.force,
+        now,
+        generatedBy: options.generatedBy
+    });
+    const indexed = [...new Set(store.paths)].sort();
+    if (!decision.plan) {
+        return { health, plan: null, deliveries: [], message: 'health is healthy and no alert episode is open; nothing was sent', indexed_metadata_stores: indexed };
+    }
+    const plan = decision.plan;
+    const notConfigured = decision.notices.filter((n) => !config.connectors.has(n.provider));
+    const outcomes = [];
+    for (const step of ['open', 'repeat', 'resolved']) {
+        const notices = decision.notices.filter((n) => n.step === step && config.connectors.has(n.provider));
+        if (notices.length > 0)
+            outcomes.push(await deliverStep(options, health, plan, step, notices));
+    }
+    const planMetadata = healthAlertPlanRecord(plan);
+    const deliveryRecords = outcomes.map((o) => o.record).filter((r) => r !== undefined);
+    store.write([planMetadata, ...deliveryRecords]);
+    const skipped = [
+        ...outcomes.flatMap((o) => o.skipped),
+        ...notConfigured.map((n) => ({ provider: n.provider, reason: 'no connector is configured for this provider' }))
+    ];
+    return {
+        health,
+        plan,
+        deliveries: outcomes.map((o) => o.delivery ?? null),
+        delivery_evidence: outcomes.map((o) => o.evidencePath ?? null).filter(Boolean),
+        plan_metadata: planMetadata,
+        metadata: deliveryRecords,
+        skipped,
+        success: outcomes.every((o) => o.success),
+        event_id: str(plan.health_id),
+        message: decision.notices.length === 0
+            ? 'health alert suppressed; no connector delivery attempted'
+            : `${decision.notices.length - skipped.length} notice(s) sent or attempted`,
+        indexed_metadata_stores: indexed
+    };
+}
+async function deliverStep(options, health, plan, step, notices) {
+    const healthId = str(plan.health_id);
+    const notice = step === 'resolved'
+        ? resolvedNotice(healthId, str(plan.fingerprint), str(plan.episode_started_at), str(plan.generated_at))
+        : healthAlertNotice(health, healthId, options.maxAlerts, step === 'repeat' ? 1 : 0);
+    return deliverEvent({
+        store: options.store,
+        event: healthAlertEvent(health, plan, step, options.maxAlerts),
+        eventId: healthId,
+        eventType: HEALTH_ALERT_EVENT_TYPE,
+        notice,
+        targets: notices.map((n) => ({ connector: options.config.connectors.get(n.provider), ledgerKey: n.ledgerKey })),
+        source: DELIVERY_SOURCE.healthAlert,
+        retry: options.retry,
+        secrets: options.config.secrets,
+        outputDir: options.outputDir,
+        now: options.now,
+        generatedBy: options.generatedBy,
+        recordExtras: { lifecycle_step: step, health_id: healthId }
+    });
+}
+function acknowledgeHealthAlert(store, input) {
+    const acknowledgement = buildAcknowledgement(input);
+    const metadata = acknowledgementRecord(acknowledgement);
+    store.write([metadata]);
+    return { acknowledgement, metadata, indexed_metadata_stores: [...new Set(store.paths)].sort() };
+}
+const ALERT_KINDS = [KIND.healthAlertPlan, KIND.healthAlertAck, KIND.connectorDelivery];
+function readAlertHistory(store, filter, page, now, lookbackHours) {
+    return alertHistory(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), filter, page);
+}
+function readAlertDashboard(store, now, lookbackHours) {
+    return { ...alertDashboard(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), now), lookback_hours: lookbackHours };
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/cli/errors.ts
 /** Invalid input or configuration: exit 1, one line that names the file or flag. */
 class InputError extends Error {
@@ -11997,6 +13170,8 @@ class UsageError extends Error {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/config-file.ts
+
+
 
 
 
@@ -12054,6 +13229,86 @@ function loadRetryPolicy(path) {
     if (!path)
         return DEFAULT_RETRY_POLICY;
     return retryPolicyFrom(readObjectFile(path, '--retry-policy'), `--retry-policy ${path}`);
+}
+const names = array(schemas_string());
+const minimum = schemas_number().int().min(0).optional();
+const ruleSchema = looseObject({
+    rule_id: schemas_string().optional(),
+    id: schemas_string().optional(),
+    alert_levels: names.optional(),
+    categories: names.optional(),
+    alert_categories: names.optional(),
+    min_missed_runs: minimum,
+    min_failed_jobs: minimum,
+    min_stale_metadata: minimum,
+    min_connector_failures: minimum,
+    providers: names.optional(),
+    owner: schemas_string().optional(),
+    acknowledgement_required: schemas_boolean().optional(),
+    ack_required: schemas_boolean().optional(),
+    suppression_window_minutes: schemas_number().min(0).optional()
+});
+const routingSchema = looseObject({
+    rules: array(ruleSchema).optional(),
+    health_alert_routing: array(ruleSchema).optional(),
+    notification_routing: array(ruleSchema).optional(),
+    default_providers: names.optional(),
+    suppression_window_minutes: schemas_number().min(0).optional(),
+    owner: schemas_string().optional()
+});
+/** The seed's routing policy: `rules` (else `health_alert_routing`, else `notification_routing`). */
+function routingPolicyFrom(raw, source) {
+    const result = routingSchema.safeParse(raw);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+    }
+    const p = result.data;
+    const rules = (p.rules ?? p.health_alert_routing ?? p.notification_routing ?? []).map((r, index) => ({
+        rule_id: r.rule_id ?? r.id ?? `rule-${index + 1}`,
+        alert_levels: (r.alert_levels ?? []).map((l) => l.toLowerCase()),
+        categories: r.categories ?? r.alert_categories ?? [],
+        min_missed_runs: r.min_missed_runs ?? 0,
+        min_failed_jobs: r.min_failed_jobs ?? 0,
+        min_stale_metadata: r.min_stale_metadata ?? 0,
+        min_connector_failures: r.min_connector_failures ?? 0,
+        providers: r.providers ?? [],
+        ...(r.owner ? { owner: r.owner } : {}),
+        ...(r.acknowledgement_required ?? r.ack_required) !== undefined ? { acknowledgement_required: (r.acknowledgement_required ?? r.ack_required) } : {},
+        ...(r.suppression_window_minutes !== undefined ? { suppression_window_minutes: r.suppression_window_minutes } : {})
+    }));
+    return {
+        rules,
+        default_providers: p.default_providers ?? [],
+        ...(p.suppression_window_minutes !== undefined ? { suppression_window_minutes: p.suppression_window_minutes } : {}),
+        ...(p.owner ? { owner: p.owner } : {})
+    };
+}
+function loadRoutingPolicy(path) {
+    if (!path)
+        return EMPTY_POLICY;
+    return routingPolicyFrom(readObjectFile(path, '--routing-policy'), `--routing-policy ${path}`);
+}
+/** Reads and resolves a connector configuration file; every problem names the file and the field. */
+function loadConnectorConfig(path, env) {
+    const raw = readObjectFile(path, '--config');
+    try {
+        return resolveConnectorConfig(raw, env, `--config ${path}`);
+    }
+    catch (error) {
+        if (error instanceof ConnectorConfigError)
+            throw new InputError(error.message);
+        throw error;
+    }
+}
+/** A plan file as the seed accepts it: the artifact, `{"plan": ...}`, or its store record. */
+function artifactFile(path, flag, nestedKey) {
+    const raw = readObjectFile(path, flag);
+    const inner = isRecord(raw.plan) ? raw.plan : isRecord(raw[nestedKey]) ? raw[nestedKey] : raw;
+    return inner;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/render.ts
@@ -12150,8 +13405,73 @@ function renderTrend(result) {
         `  indexed ${result.indexed_metadata_stores.join(', ') || 'nowhere'}`
     ].join('\n');
 }
+function renderHealthAlert(result) {
+    const plan = result.plan;
+    const health = result.health;
+    if (!plan)
+        return `Recurrence automation health: ${str(health.alert_level).toUpperCase()}; no alert episode is open, nothing was sent.`;
+    const lines = [
+        `Health alert ${str(plan.health_id)}: ${str(plan.alert_level).toUpperCase()} (${str(plan.episode_state)} episode since ${str(plan.episode_started_at)}, ${str(plan.lifecycle_step)})`,
+        `  eligible    ${plan.eligible_providers.join(', ') || 'none'}`,
+        `  sent to     ${plan.selected_providers.join(', ') || 'nobody'}`
+    ];
+    for (const s of objects(plan.suppressed_providers))
+        lines.push(`  suppressed  ${str(s.provider)}: ${str(s.reason)}`);
+    for (const s of objects(result.skipped))
+        lines.push(`  skipped     ${str(s.provider)}: ${str(s.reason)}`);
+    for (const delivery of objects(result.deliveries)) {
+        for (const d of objects(delivery.deliveries)) {
+            lines.push(`  ${d.success ? 'delivered' : 'FAILED   '}   ${str(d.provider)}: HTTP ${d.status_code ?? '-'} after ${num(d.attempt_count)} attempt(s)${d.error ? ` (${str(d.error)})` : ''}`);
+        }
+    }
+    const required = plan.acknowledgement_required_providers;
+    if (required.length > 0)
+        lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you>`);
+    return lines.join('\n');
+}
+function renderDigestDelivery(result) {
+    const event = result.event;
+    const summary = (event.summary ?? {});
+    const lines = [`Owner digest ${str(event.digest_id)} for ${str(event.recurrence_plan_id)}: ${num(summary.unresolved_route_count)} unresolved routes, ${num(summary.owner_count)} owners`];
+    const delivery = result.delivery;
+    if (!delivery)
+        lines.push(`  ${str(result.message) || 'no delivery attempted'}`);
+    for (const d of objects(delivery?.deliveries)) {
+        lines.push(`  ${d.success ? 'delivered' : 'FAILED   '}   ${str(d.provider)}: HTTP ${d.status_code ?? '-'} after ${num(d.attempt_count)} attempt(s)${d.error ? ` (${str(d.error)})` : ''}`);
+    }
+    for (const s of objects(result.skipped))
+        lines.push(`  skipped     ${str(s.provider)}: ${str(s.reason)}`);
+    return lines.join('\n');
+}
+function renderAcknowledgement(result) {
+    const ack = result.acknowledgement;
+    return `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+}
+function renderAlertHistory(history) {
+    const items = objects(history.items);
+    const lines = [`Health-alert records: ${num(history.total)} in all, showing ${items.length} from offset ${num(history.offset)}`];
+    for (const r of items) {
+        const kind = str(r.metadata_kind).replace('endpoint-remediation-sla-escalation-recurrence-automation-', '');
+        lines.push(`  ${str(r.created_at)}  ${kind.padEnd(22)}  ${str(r.health_id || r.event_id)}  ${str(r.provider) || strList(r.selected_providers) || strList(r.providers)}${r.acknowledgement_state ? `  ${str(r.acknowledgement_state)}` : ''}`);
+    }
+    return lines.join('\n');
+}
+function strList(value) {
+    return Array.isArray(value) ? value.join(',') : '';
+}
+function renderAlertDashboard(dashboard) {
+    const lines = [
+        `Health-alert dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}`,
+        `  plans ${num(dashboard.plan_count)}, deliveries ${num(dashboard.delivery_count)} (${num(dashboard.failed_delivery_count)} failed), acknowledgements ${num(dashboard.acknowledgement_count)}, suppressed providers ${num(dashboard.suppressed_provider_count)}`,
+        `  outstanding acknowledgements: ${num(dashboard.outstanding_acknowledgement_count)}`
+    ];
+    for (const o of objects(dashboard.outstanding_acknowledgements))
+        lines.push(`    - ${str(o.health_id)} on ${str(o.provider)}`);
+    return lines.join('\n');
+}
 
 ;// CONCATENATED MODULE: ./src/cli/values.ts
+
 
 
 
@@ -12198,8 +13518,27 @@ function resolveNow(flag, env = process.env) {
         throw new InputError(`${source}: '${text}' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)`);
     return instant;
 }
+/** Exactly one of the five providers. */
+function oneProvider(value) {
+    const name = normaliseProvider(value);
+    if (!PROVIDERS.includes(name)) {
+        throw new InvalidArgumentError(`unknown provider '${value}' (expected one of ${PROVIDERS.join(', ')})`);
+    }
+    return name;
+}
+function ackState(value) {
+    const state = value.trim().toLowerCase().replace(/-/g, '_');
+    if (!ACK_STATES.includes(state)) {
+        throw new InvalidArgumentError(`unknown state '${value}' (expected one of ${ACK_STATES.join(', ')})`);
+    }
+    return state;
+}
 
 ;// CONCATENATED MODULE: ./src/cli/program.ts
+
+
+
+
 
 
 
@@ -12219,10 +13558,17 @@ const COMMAND = {
     dashboard: 'endpoint-remediation-sla-escalation-recurrence-automation-dashboard',
     health: 'endpoint-remediation-sla-escalation-recurrence-automation-health',
     retryPlan: 'endpoint-remediation-sla-escalation-recurrence-retry-plan',
-    trends: 'endpoint-remediation-sla-escalation-suppression-trends'
+    trends: 'endpoint-remediation-sla-escalation-suppression-trends',
+    deliverDigest: 'deliver-endpoint-remediation-sla-escalation-owner-digest',
+    deliverHealthAlert: 'deliver-endpoint-remediation-sla-escalation-recurrence-automation-health-alert',
+    ack: 'ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert',
+    alertHistory: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-history',
+    alertDashboard: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-dashboard'
 };
 const DEFAULT_SQLITE = '.cavra/evidence/metadata.db';
 const DEFAULT_WORKER_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation';
+const DEFAULT_DIGEST_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-owner-digests';
+const DEFAULT_ALERT_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation-health-alerts';
 function withCommonOptions(command, sqliteDefault, lookback = true) {
     command
         .option('--metadata-json <path>', 'evidence metadata JSON store (read and written)')
@@ -12244,11 +13590,11 @@ function buildProgram(io) {
     const configure = (command) => command.exitOverride().configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: () => { } }).allowExcessArguments(false);
     configure(release);
     const print = (flags, result, render) => io.out(flags.json ? JSON.stringify(result, null, 2) : render(result));
-    const withStore = (flags, work) => {
+    const withStore = async (flags, work) => {
         const now = resolveNow(flags.now, io.env);
         const store = openEvidenceStore({ metadataJson: flags.metadataJson, sqlite: flags.sqlite }, now);
         try {
-            return work(store, now);
+            return await work(store, now);
         }
         finally {
             store.close();
@@ -12267,21 +13613,19 @@ function buildProgram(io) {
         .addOption(new Option('--dry-run', 'plan and record only (the default)').conflicts('execute'))
         .option('--execute', 'deliver owner digests (needs --config)')
         .option('--generated-by <actor>', 'who ran the pass', 'release-manager')
-        .action((flags) => {
+        .action(async (flags) => {
         const retryPolicy = loadRetryPolicy(flags.retryPolicy);
         const execute = Boolean(flags.execute);
-        if (execute && flags.config) {
-            readObjectFile(flags.config, '--config');
-            throw new InputError('--execute with --config: connector delivery is not available in this build; run without --config to record the digests as not configured');
-        }
-        withStore(flags, (store, now) => {
-            const result = runWorkerPass({
+        // The seed reads --config only in execute mode; a bad one fails before anything is written.
+        const delivery = execute && flags.config ? digestDelivery(flags, io.env) : undefined;
+        await withStore(flags, async (store, now) => {
+            const result = await runWorkerPass({
                 store,
                 now,
                 lookbackHours: flags.lookbackHours,
                 schedule: { intervalMinutes: flags.scheduleIntervalMinutes, enabled: true },
                 execute,
-                connectorConfigured: false,
+                delivery,
                 generatedBy: flags.generatedBy,
                 retryPolicy,
                 maxDigestPlans: Math.min(25, flags.maxDigestPlans)
@@ -12296,21 +13640,21 @@ function buildProgram(io) {
         .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
         .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
         .action((flags) => {
-        withStore({ ...flags, lookbackHours: 0 }, (store) => {
+        return withStore({ ...flags, lookbackHours: 0 }, (store) => {
             print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset)), renderHistory);
         });
     });
     configure(withCommonOptions(release.command(COMMAND.dashboard), DEFAULT_SQLITE))
         .description('Summarise the worker runs of the lookback window.')
         .action((flags) => {
-        withStore(flags, (store, now) => print(flags, readRunDashboard(store, now, flags.lookbackHours), renderDashboard));
+        return withStore(flags, (store, now) => print(flags, readRunDashboard(store, now, flags.lookbackHours), renderDashboard));
     });
     configure(withCommonOptions(release.command(COMMAND.health), DEFAULT_SQLITE))
         .description("Report the worker's own health: missed and failed runs, connector failures, stale evidence.")
         .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
         .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
         .action((flags) => {
-        withStore(flags, (store, now) => {
+        return withStore(flags, (store, now) => {
             const thresholds = normaliseThresholds(flags.expectedIntervalMinutes, flags.staleMetadataMinutes);
             print(flags, buildHealthReport({ store, now, thresholds, lookbackHours: flags.lookbackHours }), renderHealth);
         });
@@ -12321,15 +13665,109 @@ function buildProgram(io) {
         .option('--generated-by <actor>', 'who made the plan', 'release-manager')
         .action((flags) => {
         const policy = loadRetryPolicy(flags.retryPolicy);
-        withStore(flags, (store, now) => print(flags, planRetries({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy, policy }), renderRetryPlan));
+        return withStore(flags, (store, now) => print(flags, planRetries({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy, policy }), renderRetryPlan));
     });
     configure(withCommonOptions(release.command(COMMAND.trends), DEFAULT_SQLITE))
         .description('Count suppressed and waiting routes by category, owner and provider, and record the trend.')
         .option('--generated-by <actor>', 'who made the trend', 'release-manager')
         .action((flags) => {
-        withStore(flags, (store, now) => print(flags, trendSuppressions({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy }), renderTrend));
+        return withStore(flags, (store, now) => print(flags, trendSuppressions({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy }), renderTrend));
     });
+    const withDeliveryOptions = (command, output) => command
+        .requiredOption('--config <path>', 'connector configuration JSON or YAML')
+        .option('--output <path>', 'folder for delivery evidence files', output)
+        .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
+        .option('--retries <n>', 'retries per provider after the first attempt', wholeNumber(0), 2)
+        .option('--timeout-seconds <s>', 'timeout of each attempt', decimal(0.1), 10)
+        .option('--generated-by <actor>', 'who sent it', 'release-manager');
+    configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverDigest), undefined), DEFAULT_DIGEST_OUTPUT))
+        .description('Build the owner digest of one recurrence plan, record it, and deliver it.')
+        .argument('<recurrence-plan>', 'recurrence plan JSON (the plan, {"plan": ...} or its store record)')
+        .option('--retry-plan <path>', 'retry plan JSON whose pending retries count against owners')
+        .action(async (planPath, flags) => {
+        const recurrencePlan = artifactFile(planPath, 'RECURRENCE_PLAN', 'recurrence_plan');
+        const retryPlan = flags.retryPlan ? artifactFile(flags.retryPlan, '--retry-plan', 'retry_plan') : undefined;
+        const delivery = digestDelivery(flags, io.env);
+        return withStore(flags, async (store, now) => print(flags, await digestAndDeliver(store, recurrencePlan, retryPlan, delivery, now, flags.generatedBy), renderDigestDelivery));
+    });
+    configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverHealthAlert), undefined), DEFAULT_ALERT_OUTPUT))
+        .description('Route the worker health to connectors: one notice per episode and provider, reminders, and a resolved notice.')
+        .option('--routing-policy <path>', 'routing policy JSON or YAML (rules, default_providers, suppression_window_minutes)')
+        .option('--suppression-window-minutes <n>', 'repeat window; 0 sends every time', wholeNumber(0))
+        .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+        .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
+        .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1), 20)
+        .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
+        .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
+        .action(async (flags) => {
+        const policy = loadRoutingPolicy(flags.routingPolicy);
+        const delivery = digestDelivery(flags, io.env);
+        return withStore(flags, async (store, now) => {
+            const result = await deliverHealthAlert({
+                store,
+                now,
+                thresholds: normaliseThresholds(flags.expectedIntervalMinutes, flags.staleMetadataMinutes),
+                lookbackHours: flags.lookbackHours,
+                config: delivery.config,
+                provider: flags.provider,
+                policy,
+                suppressionWindowOverride: flags.suppressionWindowMinutes,
+                force: Boolean(flags.force),
+                retry: delivery.retry,
+                outputDir: flags.output,
+                generatedBy: flags.generatedBy,
+                maxAlerts: Math.min(100, flags.maxAlerts)
+            });
+            print(flags, result, renderHealthAlert);
+        });
+    });
+    configure(withCommonOptions(release.command(COMMAND.ack), undefined, false))
+        .description('Record an acknowledgement of a health alert on one provider.')
+        .argument('<health-id>', 'the alert episode, erslah-...')
+        .requiredOption('--provider <name>', 'webhook, slack, teams, jira or servicenow', oneProvider)
+        .requiredOption('--acknowledged-by <who>', 'who acknowledges')
+        .option('--acknowledgement-state <state>', `one of ${ACK_STATES.join(', ')}`, ackState, 'acknowledged')
+        .option('--external-ref <ref>', 'ticket or message reference')
+        .option('--notes <text>', 'notes')
+        .option('--plan-id <id>', 'the health-alert plan acknowledged')
+        .action((healthId, flags) => withStore({ ...flags, lookbackHours: 0 }, (store, now) => print(flags, acknowledgeHealthAlert(store, {
+        healthId,
+        provider: flags.provider,
+        acknowledgedBy: flags.acknowledgedBy,
+        state: flags.acknowledgementState,
+        externalRef: flags.externalRef,
+        notes: flags.notes,
+        planId: flags.planId,
+        now
+    }), renderAcknowledgement)));
+    configure(withCommonOptions(release.command(COMMAND.alertHistory), DEFAULT_SQLITE))
+        .description('List health-alert plans, deliveries and acknowledgements, newest first.')
+        .option('--health-id <id>', 'one episode')
+        .option('--provider <name>', 'one provider', oneProvider)
+        .option('--metadata-kind <kind>', 'one record kind')
+        .option('--acknowledgement-state <state>', 'acknowledgements in this state', ackState)
+        .option('--suppressed', 'only plans that suppressed a provider')
+        .option('--no-suppressed', 'only records that suppressed nothing')
+        .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+        .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
+        .action((flags) => withStore(flags, (store, now) => print(flags, readAlertHistory(store, { healthId: flags.healthId, provider: flags.provider, metadataKind: flags.metadataKind, acknowledgementState: flags.acknowledgementState, suppressed: flags.suppressed }, clampPage(flags.limit, flags.offset), now, flags.lookbackHours), renderAlertHistory)));
+    configure(withCommonOptions(release.command(COMMAND.alertDashboard), DEFAULT_SQLITE))
+        .description('Summarise health-alert plans, deliveries and outstanding acknowledgements.')
+        .action((flags) => withStore(flags, (store, now) => print(flags, readAlertDashboard(store, now, flags.lookbackHours), renderAlertDashboard)));
     return program;
+}
+/** Connector configuration and delivery settings from the flags; every problem is an InputError. */
+function digestDelivery(flags, env) {
+    const config = loadConnectorConfig(flags.config, env);
+    try {
+        selectConnectors(config, flags.provider);
+    }
+    catch (error) {
+        throw new InputError(`${error.message} in --config ${flags.config}`);
+    }
+    if (config.connectors.size === 0)
+        throw new InputError(`--config ${flags.config}: no enabled webhook, slack, teams, jira or servicenow connector`);
+    return { config, provider: flags.provider, retry: { retries: flags.retries, timeoutSeconds: flags.timeoutSeconds }, outputDir: flags.output };
 }
 /** Runs the CLI and returns the exit code: 0 done, 1 bad input or configuration, 2 bad usage. */
 async function runCli(argv, io) {

@@ -34,13 +34,12 @@ export async function run(): Promise<void> {
       // schedule or a failure streak would never show.
       const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
       health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
-      pass = runWorkerPass({
+      pass = await runWorkerPass({
         store,
         now,
         lookbackHours: inputs['lookback-hours'],
         schedule: { intervalMinutes: interval, enabled: true },
         execute: false,
-        connectorConfigured: false,
         generatedBy,
         retryPolicy,
         maxDigestPlans: inputs['max-digest-plans']

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ConnectorConfigError, resolveConnectorConfig, type ConnectorConfig } from '../delivery/connector-config.js';
+import { EMPTY_POLICY, type RoutingPolicy } from '../domain/health-alert.js';
+import type { JsonObject } from '../domain/records.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry-plan.js';
 import { InputError } from './errors.js';
 
@@ -58,4 +61,87 @@ export function retryPolicyFrom(raw: Record<string, unknown>, source: string): R
 export function loadRetryPolicy(path: string | undefined): RetryPolicy {
   if (!path) return DEFAULT_RETRY_POLICY;
   return retryPolicyFrom(readObjectFile(path, '--retry-policy'), `--retry-policy ${path}`);
+}
+
+const names = z.array(z.string());
+const minimum = z.number().int().min(0).optional();
+const ruleSchema = z.looseObject({
+  rule_id: z.string().optional(),
+  id: z.string().optional(),
+  alert_levels: names.optional(),
+  categories: names.optional(),
+  alert_categories: names.optional(),
+  min_missed_runs: minimum,
+  min_failed_jobs: minimum,
+  min_stale_metadata: minimum,
+  min_connector_failures: minimum,
+  providers: names.optional(),
+  owner: z.string().optional(),
+  acknowledgement_required: z.boolean().optional(),
+  ack_required: z.boolean().optional(),
+  suppression_window_minutes: z.number().min(0).optional()
+});
+const routingSchema = z.looseObject({
+  rules: z.array(ruleSchema).optional(),
+  health_alert_routing: z.array(ruleSchema).optional(),
+  notification_routing: z.array(ruleSchema).optional(),
+  default_providers: names.optional(),
+  suppression_window_minutes: z.number().min(0).optional(),
+  owner: z.string().optional()
+});
+
+/** The seed's routing policy: `rules` (else `health_alert_routing`, else `notification_routing`). */
+export function routingPolicyFrom(raw: Record<string, unknown>, source: string): RoutingPolicy {
+  const result = routingSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+  }
+  const p = result.data;
+  const rules = (p.rules ?? p.health_alert_routing ?? p.notification_routing ?? []).map((r, index) => ({
+    rule_id: r.rule_id ?? r.id ?? `rule-${index + 1}`,
+    alert_levels: (r.alert_levels ?? []).map((l) => l.toLowerCase()),
+    categories: r.categories ?? r.alert_categories ?? [],
+    min_missed_runs: r.min_missed_runs ?? 0,
+    min_failed_jobs: r.min_failed_jobs ?? 0,
+    min_stale_metadata: r.min_stale_metadata ?? 0,
+    min_connector_failures: r.min_connector_failures ?? 0,
+    providers: r.providers ?? [],
+    ...(r.owner ? { owner: r.owner } : {}),
+    ...(r.acknowledgement_required ?? r.ack_required) !== undefined ? { acknowledgement_required: (r.acknowledgement_required ?? r.ack_required)! } : {},
+    ...(r.suppression_window_minutes !== undefined ? { suppression_window_minutes: r.suppression_window_minutes } : {})
+  }));
+  return {
+    rules,
+    default_providers: p.default_providers ?? [],
+    ...(p.suppression_window_minutes !== undefined ? { suppression_window_minutes: p.suppression_window_minutes } : {}),
+    ...(p.owner ? { owner: p.owner } : {})
+  };
+}
+
+export function loadRoutingPolicy(path: string | undefined): RoutingPolicy {
+  if (!path) return EMPTY_POLICY;
+  return routingPolicyFrom(readObjectFile(path, '--routing-policy'), `--routing-policy ${path}`);
+}
+
+/** Reads and resolves a connector configuration file; every problem names the file and the field. */
+export function loadConnectorConfig(path: string, env: NodeJS.ProcessEnv): ConnectorConfig {
+  const raw = readObjectFile(path, '--config');
+  try {
+    return resolveConnectorConfig(raw, env, `--config ${path}`);
+  } catch (error) {
+    if (error instanceof ConnectorConfigError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+/** A plan file as the seed accepts it: the artifact, `{"plan": ...}`, or its store record. */
+export function artifactFile(path: string, flag: string, nestedKey: string): Record<string, unknown> & JsonObject {
+  const raw = readObjectFile(path, flag);
+  const inner = isRecord(raw.plan) ? raw.plan : isRecord(raw[nestedKey]) ? raw[nestedKey] : raw;
+  return inner as Record<string, unknown> & JsonObject;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

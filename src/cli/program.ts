@@ -9,10 +9,26 @@ import { buildHealthReport } from '../usecases/health.js';
 import { readRunDashboard, readRunHistory } from '../usecases/run-history.js';
 import { planRetries, trendSuppressions } from '../usecases/standalone.js';
 import { runWorkerPass } from '../usecases/worker-pass.js';
-import { loadRetryPolicy, readObjectFile } from './config-file.js';
+import { digestAndDeliver, type DigestDelivery } from '../usecases/owner-digest-delivery.js';
+import { acknowledgeHealthAlert, deliverHealthAlert, readAlertDashboard, readAlertHistory } from '../usecases/health-alerts.js';
+import { ACK_STATES } from '../domain/health-alert-ack.js';
+import { selectConnectors } from '../delivery/connector-config.js';
+import { artifactFile, loadConnectorConfig, loadRetryPolicy, loadRoutingPolicy } from './config-file.js';
 import { InputError, UsageError } from './errors.js';
-import { renderDashboard, renderHealth, renderHistory, renderRetryPlan, renderTrend, renderWorkerPass } from './render.js';
-import { decimal, providerList, resolveNow, wholeNumber } from './values.js';
+import {
+  renderAcknowledgement,
+  renderAlertDashboard,
+  renderAlertHistory,
+  renderDashboard,
+  renderDigestDelivery,
+  renderHealth,
+  renderHealthAlert,
+  renderHistory,
+  renderRetryPlan,
+  renderTrend,
+  renderWorkerPass
+} from './render.js';
+import { ackState, decimal, oneProvider, providerList, resolveNow, wholeNumber } from './values.js';
 
 export const COMMAND = {
   worker: 'endpoint-remediation-sla-escalation-recurrence-automation',
@@ -20,11 +36,18 @@ export const COMMAND = {
   dashboard: 'endpoint-remediation-sla-escalation-recurrence-automation-dashboard',
   health: 'endpoint-remediation-sla-escalation-recurrence-automation-health',
   retryPlan: 'endpoint-remediation-sla-escalation-recurrence-retry-plan',
-  trends: 'endpoint-remediation-sla-escalation-suppression-trends'
+  trends: 'endpoint-remediation-sla-escalation-suppression-trends',
+  deliverDigest: 'deliver-endpoint-remediation-sla-escalation-owner-digest',
+  deliverHealthAlert: 'deliver-endpoint-remediation-sla-escalation-recurrence-automation-health-alert',
+  ack: 'ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert',
+  alertHistory: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-history',
+  alertDashboard: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-dashboard'
 } as const;
 
 export const DEFAULT_SQLITE = '.cavra/evidence/metadata.db';
 export const DEFAULT_WORKER_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation';
+export const DEFAULT_DIGEST_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-owner-digests';
+export const DEFAULT_ALERT_OUTPUT = '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation-health-alerts';
 
 export interface CliIo {
   out(text: string): void;
@@ -66,11 +89,11 @@ export function buildProgram(io: CliIo): Command {
   const print = (flags: StoreFlags, result: JsonObject, render: (r: JsonObject) => string) =>
     io.out(flags.json ? JSON.stringify(result, null, 2) : render(result));
 
-  const withStore = <T>(flags: StoreFlags, work: (store: EvidenceStore, now: Instant) => T): T => {
+  const withStore = async <T>(flags: StoreFlags, work: (store: EvidenceStore, now: Instant) => T | Promise<T>): Promise<T> => {
     const now = resolveNow(flags.now, io.env);
     const store = openEvidenceStore({ metadataJson: flags.metadataJson, sqlite: flags.sqlite }, now);
     try {
-      return work(store, now);
+      return await work(store, now);
     } finally {
       store.close();
     }
@@ -89,21 +112,19 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--dry-run', 'plan and record only (the default)').conflicts('execute'))
     .option('--execute', 'deliver owner digests (needs --config)')
     .option('--generated-by <actor>', 'who ran the pass', 'release-manager')
-    .action((flags) => {
+    .action(async (flags) => {
       const retryPolicy = loadRetryPolicy(flags.retryPolicy);
       const execute = Boolean(flags.execute);
-      if (execute && flags.config) {
-        readObjectFile(flags.config, '--config');
-        throw new InputError('--execute with --config: connector delivery is not available in this build; run without --config to record the digests as not configured');
-      }
-      withStore(flags, (store, now) => {
-        const result = runWorkerPass({
+      // The seed reads --config only in execute mode; a bad one fails before anything is written.
+      const delivery = execute && flags.config ? digestDelivery(flags, io.env) : undefined;
+      await withStore(flags, async (store, now) => {
+        const result = await runWorkerPass({
           store,
           now,
           lookbackHours: flags.lookbackHours,
           schedule: { intervalMinutes: flags.scheduleIntervalMinutes, enabled: true },
           execute,
-          connectorConfigured: false,
+          delivery,
           generatedBy: flags.generatedBy,
           retryPolicy,
           maxDigestPlans: Math.min(25, flags.maxDigestPlans)
@@ -119,7 +140,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
     .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
     .action((flags) => {
-      withStore({ ...flags, lookbackHours: 0 }, (store) => {
+      return withStore({ ...flags, lookbackHours: 0 }, (store) => {
         print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset)), renderHistory);
       });
     });
@@ -127,7 +148,7 @@ export function buildProgram(io: CliIo): Command {
   configure(withCommonOptions(release.command(COMMAND.dashboard), DEFAULT_SQLITE))
     .description('Summarise the worker runs of the lookback window.')
     .action((flags) => {
-      withStore(flags, (store, now) => print(flags, readRunDashboard(store, now, flags.lookbackHours), renderDashboard));
+      return withStore(flags, (store, now) => print(flags, readRunDashboard(store, now, flags.lookbackHours), renderDashboard));
     });
 
   configure(withCommonOptions(release.command(COMMAND.health), DEFAULT_SQLITE))
@@ -135,7 +156,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
     .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
     .action((flags) => {
-      withStore(flags, (store, now) => {
+      return withStore(flags, (store, now) => {
         const thresholds = normaliseThresholds(flags.expectedIntervalMinutes, flags.staleMetadataMinutes);
         print(flags, buildHealthReport({ store, now, thresholds, lookbackHours: flags.lookbackHours }), renderHealth);
       });
@@ -147,7 +168,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--generated-by <actor>', 'who made the plan', 'release-manager')
     .action((flags) => {
       const policy = loadRetryPolicy(flags.retryPolicy);
-      withStore(flags, (store, now) =>
+      return withStore(flags, (store, now) =>
         print(flags, planRetries({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy, policy }), renderRetryPlan)
       );
     });
@@ -156,12 +177,144 @@ export function buildProgram(io: CliIo): Command {
     .description('Count suppressed and waiting routes by category, owner and provider, and record the trend.')
     .option('--generated-by <actor>', 'who made the trend', 'release-manager')
     .action((flags) => {
-      withStore(flags, (store, now) =>
+      return withStore(flags, (store, now) =>
         print(flags, trendSuppressions({ store, now, lookbackHours: flags.lookbackHours, generatedBy: flags.generatedBy }), renderTrend)
       );
     });
 
+  const withDeliveryOptions = (command: Command, output: string) =>
+    command
+      .requiredOption('--config <path>', 'connector configuration JSON or YAML')
+      .option('--output <path>', 'folder for delivery evidence files', output)
+      .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
+      .option('--retries <n>', 'retries per provider after the first attempt', wholeNumber(0), 2)
+      .option('--timeout-seconds <s>', 'timeout of each attempt', decimal(0.1), 10)
+      .option('--generated-by <actor>', 'who sent it', 'release-manager');
+
+  configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverDigest), undefined), DEFAULT_DIGEST_OUTPUT))
+    .description('Build the owner digest of one recurrence plan, record it, and deliver it.')
+    .argument('<recurrence-plan>', 'recurrence plan JSON (the plan, {"plan": ...} or its store record)')
+    .option('--retry-plan <path>', 'retry plan JSON whose pending retries count against owners')
+    .action(async (planPath: string, flags) => {
+      const recurrencePlan = artifactFile(planPath, 'RECURRENCE_PLAN', 'recurrence_plan');
+      const retryPlan = flags.retryPlan ? artifactFile(flags.retryPlan, '--retry-plan', 'retry_plan') : undefined;
+      const delivery = digestDelivery(flags, io.env);
+      return withStore(flags, async (store, now) =>
+        print(flags, await digestAndDeliver(store, recurrencePlan, retryPlan, delivery, now, flags.generatedBy), renderDigestDelivery)
+      );
+    });
+
+  configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverHealthAlert), undefined), DEFAULT_ALERT_OUTPUT))
+    .description('Route the worker health to connectors: one notice per episode and provider, reminders, and a resolved notice.')
+    .option('--routing-policy <path>', 'routing policy JSON or YAML (rules, default_providers, suppression_window_minutes)')
+    .option('--suppression-window-minutes <n>', 'repeat window; 0 sends every time', wholeNumber(0))
+    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+    .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
+    .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1), 20)
+    .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
+    .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
+    .action(async (flags) => {
+      const policy = loadRoutingPolicy(flags.routingPolicy);
+      const delivery = digestDelivery(flags, io.env);
+      return withStore(flags, async (store, now) => {
+        const result = await deliverHealthAlert({
+          store,
+          now,
+          thresholds: normaliseThresholds(flags.expectedIntervalMinutes, flags.staleMetadataMinutes),
+          lookbackHours: flags.lookbackHours,
+          config: delivery.config,
+          provider: flags.provider,
+          policy,
+          suppressionWindowOverride: flags.suppressionWindowMinutes,
+          force: Boolean(flags.force),
+          retry: delivery.retry,
+          outputDir: flags.output,
+          generatedBy: flags.generatedBy,
+          maxAlerts: Math.min(100, flags.maxAlerts)
+        });
+        print(flags, result, renderHealthAlert);
+      });
+    });
+
+  configure(withCommonOptions(release.command(COMMAND.ack), undefined, false))
+    .description('Record an acknowledgement of a health alert on one provider.')
+    .argument('<health-id>', 'the alert episode, erslah-...')
+    .requiredOption('--provider <name>', 'webhook, slack, teams, jira or servicenow', oneProvider)
+    .requiredOption('--acknowledged-by <who>', 'who acknowledges')
+    .option('--acknowledgement-state <state>', `one of ${ACK_STATES.join(', ')}`, ackState, 'acknowledged')
+    .option('--external-ref <ref>', 'ticket or message reference')
+    .option('--notes <text>', 'notes')
+    .option('--plan-id <id>', 'the health-alert plan acknowledged')
+    .action((healthId: string, flags) =>
+      withStore({ ...flags, lookbackHours: 0 }, (store, now) =>
+        print(
+          flags,
+          acknowledgeHealthAlert(store, {
+            healthId,
+            provider: flags.provider,
+            acknowledgedBy: flags.acknowledgedBy,
+            state: flags.acknowledgementState,
+            externalRef: flags.externalRef,
+            notes: flags.notes,
+            planId: flags.planId,
+            now
+          }),
+          renderAcknowledgement
+        )
+      )
+    );
+
+  configure(withCommonOptions(release.command(COMMAND.alertHistory), DEFAULT_SQLITE))
+    .description('List health-alert plans, deliveries and acknowledgements, newest first.')
+    .option('--health-id <id>', 'one episode')
+    .option('--provider <name>', 'one provider', oneProvider)
+    .option('--metadata-kind <kind>', 'one record kind')
+    .option('--acknowledgement-state <state>', 'acknowledgements in this state', ackState)
+    .option('--suppressed', 'only plans that suppressed a provider')
+    .option('--no-suppressed', 'only records that suppressed nothing')
+    .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+    .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
+    .action((flags) =>
+      withStore(flags, (store, now) =>
+        print(
+          flags,
+          readAlertHistory(
+            store,
+            { healthId: flags.healthId, provider: flags.provider, metadataKind: flags.metadataKind, acknowledgementState: flags.acknowledgementState, suppressed: flags.suppressed },
+            clampPage(flags.limit, flags.offset),
+            now,
+            flags.lookbackHours
+          ),
+          renderAlertHistory
+        )
+      )
+    );
+
+  configure(withCommonOptions(release.command(COMMAND.alertDashboard), DEFAULT_SQLITE))
+    .description('Summarise health-alert plans, deliveries and outstanding acknowledgements.')
+    .action((flags) => withStore(flags, (store, now) => print(flags, readAlertDashboard(store, now, flags.lookbackHours), renderAlertDashboard)));
+
   return program;
+}
+
+interface DeliveryFlags {
+  config: string;
+  provider: string;
+  retries: number;
+  timeoutSeconds: number;
+  output: string;
+}
+
+/** Connector configuration and delivery settings from the flags; every problem is an InputError. */
+export function digestDelivery(flags: DeliveryFlags, env: NodeJS.ProcessEnv): DigestDelivery {
+  const config = loadConnectorConfig(flags.config, env);
+  try {
+    selectConnectors(config, flags.provider);
+  } catch (error) {
+    throw new InputError(`${(error as Error).message} in --config ${flags.config}`);
+  }
+  if (config.connectors.size === 0) throw new InputError(`--config ${flags.config}: no enabled webhook, slack, teams, jira or servicenow connector`);
+  return { config, provider: flags.provider, retry: { retries: flags.retries, timeoutSeconds: flags.timeoutSeconds }, outputDir: flags.output };
 }
 
 /** Runs the CLI and returns the exit code: 0 done, 1 bad input or configuration, 2 bad usage. */

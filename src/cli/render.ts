@@ -99,3 +99,66 @@ export function renderTrend(result: JsonObject): string {
     `  indexed ${(result.indexed_metadata_stores as string[]).join(', ') || 'nowhere'}`
   ].join('\n');
 }
+
+export function renderHealthAlert(result: JsonObject): string {
+  const plan = result.plan as JsonObject | null;
+  const health = result.health as JsonObject;
+  if (!plan) return `Recurrence automation health: ${str(health.alert_level).toUpperCase()}; no alert episode is open, nothing was sent.`;
+  const lines = [
+    `Health alert ${str(plan.health_id)}: ${str(plan.alert_level).toUpperCase()} (${str(plan.episode_state)} episode since ${str(plan.episode_started_at)}, ${str(plan.lifecycle_step)})`,
+    `  eligible    ${(plan.eligible_providers as string[]).join(', ') || 'none'}`,
+    `  sent to     ${(plan.selected_providers as string[]).join(', ') || 'nobody'}`
+  ];
+  for (const s of objects(plan.suppressed_providers)) lines.push(`  suppressed  ${str(s.provider)}: ${str(s.reason)}`);
+  for (const s of objects(result.skipped)) lines.push(`  skipped     ${str(s.provider)}: ${str(s.reason)}`);
+  for (const delivery of objects(result.deliveries)) {
+    for (const d of objects(delivery.deliveries)) {
+      lines.push(`  ${d.success ? 'delivered' : 'FAILED   '}   ${str(d.provider)}: HTTP ${d.status_code ?? '-'} after ${num(d.attempt_count)} attempt(s)${d.error ? ` (${str(d.error)})` : ''}`);
+    }
+  }
+  const required = plan.acknowledgement_required_providers as string[];
+  if (required.length > 0) lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you>`);
+  return lines.join('\n');
+}
+
+export function renderDigestDelivery(result: JsonObject): string {
+  const event = result.event as JsonObject;
+  const summary = (event.summary ?? {}) as JsonObject;
+  const lines = [`Owner digest ${str(event.digest_id)} for ${str(event.recurrence_plan_id)}: ${num(summary.unresolved_route_count)} unresolved routes, ${num(summary.owner_count)} owners`];
+  const delivery = result.delivery as JsonObject | null;
+  if (!delivery) lines.push(`  ${str(result.message) || 'no delivery attempted'}`);
+  for (const d of objects(delivery?.deliveries)) {
+    lines.push(`  ${d.success ? 'delivered' : 'FAILED   '}   ${str(d.provider)}: HTTP ${d.status_code ?? '-'} after ${num(d.attempt_count)} attempt(s)${d.error ? ` (${str(d.error)})` : ''}`);
+  }
+  for (const s of objects(result.skipped)) lines.push(`  skipped     ${str(s.provider)}: ${str(s.reason)}`);
+  return lines.join('\n');
+}
+
+export function renderAcknowledgement(result: JsonObject): string {
+  const ack = result.acknowledgement as JsonObject;
+  return `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+}
+
+export function renderAlertHistory(history: JsonObject): string {
+  const items = objects(history.items);
+  const lines = [`Health-alert records: ${num(history.total)} in all, showing ${items.length} from offset ${num(history.offset)}`];
+  for (const r of items) {
+    const kind = str(r.metadata_kind).replace('endpoint-remediation-sla-escalation-recurrence-automation-', '');
+    lines.push(`  ${str(r.created_at)}  ${kind.padEnd(22)}  ${str(r.health_id || r.event_id)}  ${str(r.provider) || strList(r.selected_providers) || strList(r.providers)}${r.acknowledgement_state ? `  ${str(r.acknowledgement_state)}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+function strList(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : '';
+}
+
+export function renderAlertDashboard(dashboard: JsonObject): string {
+  const lines = [
+    `Health-alert dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}`,
+    `  plans ${num(dashboard.plan_count)}, deliveries ${num(dashboard.delivery_count)} (${num(dashboard.failed_delivery_count)} failed), acknowledgements ${num(dashboard.acknowledgement_count)}, suppressed providers ${num(dashboard.suppressed_provider_count)}`,
+    `  outstanding acknowledgements: ${num(dashboard.outstanding_acknowledgement_count)}`
+  ];
+  for (const o of objects(dashboard.outstanding_acknowledgements)) lines.push(`    - ${str(o.health_id)} on ${str(o.provider)}`);
+  return lines.join('\n');
+}

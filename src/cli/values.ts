@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { ACK_STATES } from '../domain/health-alert-ack.js';
 import { normaliseProvider, PROVIDERS } from '../domain/providers.js';
 import { parseInstant, type Instant } from '../domain/time.js';
 import { InputError } from './errors.js';
@@ -42,4 +43,21 @@ export function resolveNow(flag: string | undefined, env: NodeJS.ProcessEnv = pr
   const instant = parseInstant(text);
   if (instant === undefined) throw new InputError(`${source}: '${text}' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)`);
   return instant;
+}
+
+/** Exactly one of the five providers. */
+export function oneProvider(value: string): string {
+  const name = normaliseProvider(value);
+  if (!(PROVIDERS as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`unknown provider '${value}' (expected one of ${PROVIDERS.join(', ')})`);
+  }
+  return name;
+}
+
+export function ackState(value: string): string {
+  const state = value.trim().toLowerCase().replace(/-/g, '_');
+  if (!(ACK_STATES as readonly string[]).includes(state)) {
+    throw new InvalidArgumentError(`unknown state '${value}' (expected one of ${ACK_STATES.join(', ')})`);
+  }
+  return state;
 }

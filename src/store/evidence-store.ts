@@ -13,6 +13,8 @@ export interface EvidenceStore {
   /** Records of one kind, newest first, read lazily: stop early to read less. */
   newestFirst(kind: string): Iterable<JsonObject>;
   newestOfKind(kind: string): JsonObject | undefined;
+  /** One record by its session_id (a primary-key read). */
+  recordById(sessionId: string): JsonObject | undefined;
   /** Writes every record in one batch: all of them land, or none. */
   write(records: readonly EvidenceRecord[]): void;
   close(): void;

@@ -48,6 +48,10 @@ export class JsonEvidenceStore implements EvidenceStore {
     return newest;
   }
 
+  recordById(sessionId: string): JsonObject | undefined {
+    return this.#load().get(sessionId);
+  }
+
   /** Prepares the new file beside the old one; `commit` renames it into place. */
   prepare(records: readonly EvidenceRecord[]): { commit(): void; abort(): void } {
     const items = new Map(this.#load());

@@ -66,6 +66,11 @@ class MergedEvidenceStore implements EvidenceStore {
     return candidates.sort(byNewest)[0];
   }
 
+  recordById(sessionId: string): JsonObject | undefined {
+    const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r): r is JsonObject => !!r);
+    return candidates.sort(byNewest)[0];
+  }
+
   write(records: readonly EvidenceRecord[]): void {
     if (records.length === 0) return;
     if (!this.sqlite) return this.json?.write(records);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sortKeys } from '../domain/ids.js';
 import { createdAtOf, kindOf, num, str, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import { formatInstant, type Instant } from '../domain/time.js';
 import { StoreError, type EvidenceStore } from './evidence-store.js';
@@ -74,6 +75,10 @@ export class SqliteEvidenceStore implements EvidenceStore {
     )[0];
   }
 
+  recordById(sessionId: string): JsonObject | undefined {
+    return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE session_id = ?', sessionId)[0];
+  }
+
   /** Runs the batch inside `between` so a second store can commit or roll back with it. */
   write(records: readonly EvidenceRecord[], between?: () => void): void {
     const db = this.#open();
@@ -107,15 +112,4 @@ export class SqliteEvidenceStore implements EvidenceStore {
     this.#db?.close();
     this.#db = undefined;
   }
-}
-
-/** The seed stores payloads with sorted keys. */
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
 }

@@ -1,18 +1,19 @@
-import { failedRun, planWorkerPass, scheduleWindow, type Schedule } from '../domain/automation-run.js';
+import { failedRun, planWorkerPass, scheduleWindow, withStatus, type Schedule } from '../domain/automation-run.js';
 import { automationRunRecord, ownerDigestRecord, retryPlanRecord, suppressionTrendRecord } from '../domain/metadata.js';
-import { ACTION_HISTORY_KINDS, isActionHistory, type JsonObject } from '../domain/records.js';
+import { ACTION_HISTORY_KINDS, isActionHistory, str, type JsonObject } from '../domain/records.js';
 import type { RetryPolicy } from '../domain/retry-plan.js';
 import { addMinutes, type Instant } from '../domain/time.js';
 import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
+import { deliverOwnerDigest, type DigestDelivery } from './owner-digest-delivery.js';
 
 export interface WorkerPassOptions {
   store: EvidenceStore;
   now: Instant;
   lookbackHours: number;
   schedule: Schedule;
-  /** Execute mode was asked for. Delivery itself needs a connector configuration. */
+  /** Execute mode was asked for; without `delivery` the digests are recorded as not configured. */
   execute: boolean;
-  connectorConfigured: boolean;
+  delivery?: DigestDelivery | undefined;
   generatedBy: string;
   retryPolicy: RetryPolicy;
   maxDigestPlans: number;
@@ -34,7 +35,7 @@ export function historySince(now: Instant, intervalMinutes: number, lookbackHour
   return addMinutes(scheduleWindow(now, intervalMinutes).start, -lookbackHours * 60);
 }
 
-export function runWorkerPass(options: WorkerPassOptions): WorkerPassResult {
+export async function runWorkerPass(options: WorkerPassOptions): Promise<WorkerPassResult> {
   const { store, now } = options;
   const passInput = {
     now,
@@ -55,25 +56,38 @@ export function runWorkerPass(options: WorkerPassOptions): WorkerPassResult {
 
   try {
     const pass = planWorkerPass({ ...passInput, history });
-    const skipped = options.execute ? (options.connectorConfigured ? null : 'connector_config_not_configured') : 'dry_run';
+    const delivery = options.execute ? options.delivery : undefined;
+    const skipped = options.execute ? (delivery ? null : 'connector_config_not_configured') : 'dry_run';
+    const digestRecords = pass.digests.map(ownerDigestRecord);
+    const windowStart = str((pass.run.schedule as JsonObject).window_start);
+    const delivered: (Awaited<ReturnType<typeof deliverOwnerDigest>> | undefined)[] = [];
+    for (const digest of pass.digests) {
+      delivered.push(delivery ? await deliverOwnerDigest(store, digest, windowStart, delivery, now, options.generatedBy) : undefined);
+    }
+    const failed = delivered.some((d) => d && !d.outcome.success);
+    const run = failed ? withStatus(pass.run, 'partial') : pass.run;
     const retryMetadata = retryPlanRecord(pass.retryPlan);
     const trendMetadata = suppressionTrendRecord(pass.trend);
-    const digestRecords = pass.digests.map(ownerDigestRecord);
-    const runMetadata = automationRunRecord(pass.run);
-    store.write([retryMetadata, trendMetadata, ...digestRecords, runMetadata]);
+    const runMetadata = automationRunRecord(run);
+    const deliveryRecords = delivered.flatMap((d) => (d?.outcome.record ? [d.outcome.record] : []));
+    store.write([retryMetadata, trendMetadata, ...digestRecords, ...deliveryRecords, runMetadata]);
     return {
-      run: pass.run,
+      run,
       metadata: runMetadata,
       retry_metadata: retryMetadata,
       trend_metadata: trendMetadata,
-      owner_digests: pass.digests.map((event, index) => ({
-        event,
-        digest_metadata: digestRecords[index]!,
-        delivery: null,
-        delivery_evidence: null,
-        metadata: null,
-        skipped
-      })),
+      owner_digests: pass.digests.map((digest, index) => {
+        const sent = delivered[index];
+        return {
+          event: sent?.event ?? digest,
+          digest_metadata: digestRecords[index]!,
+          delivery: sent?.outcome.delivery ?? null,
+          delivery_evidence: sent?.outcome.evidencePath ?? null,
+          metadata: sent?.outcome.record ?? null,
+          skipped: sent ? (sent.outcome.delivery ? null : 'already_delivered') : skipped,
+          ...(sent && sent.outcome.skipped.length > 0 ? { skipped_providers: sent.outcome.skipped } : {})
+        };
+      }),
       indexed_metadata_stores: [...new Set(store.paths)].sort()
     };
   } catch (error) {

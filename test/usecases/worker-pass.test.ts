@@ -19,7 +19,6 @@ function options(store: EvidenceStore, now: string): WorkerPassOptions {
     lookbackHours: 168,
     schedule: { intervalMinutes: 30, enabled: true },
     execute: false,
-    connectorConfigured: false,
     generatedBy: 'test',
     retryPolicy: DEFAULT_RETRY_POLICY,
     maxDigestPlans: 5
@@ -35,18 +34,19 @@ function failingReads(store: EvidenceStore): EvidenceStore {
     },
     newestFirst: (kind) => store.newestFirst(kind),
     newestOfKind: (kind) => store.newestOfKind(kind),
+    recordById: (id) => store.recordById(id),
     write: (records) => store.write(records),
     close: () => store.close()
   };
 }
 
 describe('a worker pass that fails', () => {
-  test('still records its run as failed, health counts the streak, and the next success clears it', () => {
+  test('still records its run as failed, health counts the streak, and the next success clears it', async () => {
     const store = openEvidenceStore({ sqlite: join(tempDir(), 'metadata.db') }, at('2026-12-01T09:00:00Z'));
     store.write([recurrencePlanRecord('erslaescrp-1', '2026-12-01T08:50:00+00:00', [route('payments', 'slack', 'deliver')])]);
 
-    expect(() => runWorkerPass(options(failingReads(store), '2026-12-01T09:00:00Z'))).toThrow('database is locked');
-    expect(() => runWorkerPass(options(failingReads(store), '2026-12-01T09:30:00Z'))).toThrow('database is locked');
+    await expect(runWorkerPass(options(failingReads(store), '2026-12-01T09:00:00Z'))).rejects.toThrow('database is locked');
+    await expect(runWorkerPass(options(failingReads(store), '2026-12-01T09:30:00Z'))).rejects.toThrow('database is locked');
     const failed = store.newestOfKind(KIND.automationRun)!;
     expect([failed.status, failed.created_at]).toEqual(['failed', '2026-12-01T09:30:00+00:00']);
     expect((failed.automation_run as { error: string }).error).toBe('database is locked');
@@ -55,7 +55,7 @@ describe('a worker pass that fails', () => {
     const during = buildHealthReport({ store, now: at('2026-12-01T09:35:00Z'), thresholds, lookbackHours: 168 });
     expect([during.failed_job_count, during.fingerprint]).toEqual([2, 'critical|failed_job,stale_metadata']);
 
-    const passed = runWorkerPass(options(store, '2026-12-01T10:00:00Z'));
+    const passed = await runWorkerPass(options(store, '2026-12-01T10:00:00Z'));
     expect(passed.run.status).toBe('succeeded');
     const after = buildHealthReport({ store, now: at('2026-12-01T10:05:00Z'), thresholds, lookbackHours: 168 });
     expect([after.failed_job_count, after.run_count, after.fingerprint]).toEqual([0, 3, 'healthy|']);

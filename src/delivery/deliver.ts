@@ -1,0 +1,178 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashedId, sha256Hex, slug, sortKeys } from '../domain/ids.js';
+import type { Notice } from '../domain/notice.js';
+import { KIND, type EvidenceRecord, type JsonObject } from '../domain/records.js';
+import { formatInstant, type Instant } from '../domain/time.js';
+import type { EvidenceStore } from '../store/evidence-store.js';
+import type { Connector } from './connector-config.js';
+import { send, type RetryOptions } from './http.js';
+import { providerPayload } from './payloads/index.js';
+import { redactHeaders, redactUrl, scrubSecrets } from './redaction.js';
+import { standardWebhookHeaders } from './signing.js';
+
+// Delivers one event to several providers, each on its own (one failure never blocks another),
+// through the send ledger: an intent is written before sending and marked sent after a 2xx. A sent
+// intent is never sent again, and neither is a pending one, whose outcome an earlier process took
+// with it: re-running a window, or crashing between the send and the record, cannot duplicate.
+
+export const INTENT_KIND = 'cavra-recurrence-automation-delivery-intent';
+
+export interface DeliveryTarget {
+  connector: Connector;
+  /** The ledger key of this notice to this provider. */
+  ledgerKey: string;
+  step?: string;
+}
+
+export interface DeliverRequest {
+  store: EvidenceStore;
+  event: JsonObject;
+  eventId: string;
+  eventType: string;
+  notice: Notice;
+  targets: DeliveryTarget[];
+  source: string;
+  retry: RetryOptions;
+  secrets: readonly string[];
+  outputDir: string;
+  now: Instant;
+  generatedBy: string;
+  /** Extra fields for the connector-delivery record (for example the lifecycle step). */
+  recordExtras?: JsonObject;
+  /** Called just after a provider's send and before its outcome is recorded; tests use it to crash there. */
+  afterSend?: (provider: string) => void;
+}
+
+export interface DeliverOutcome {
+  /** The `cavra.connector.delivery.v1` result; undefined when every target was skipped. */
+  delivery: JsonObject | undefined;
+  /** The release-connector-delivery record, to be written with the command's batch. */
+  record: EvidenceRecord | undefined;
+  evidencePath: string | undefined;
+  skipped: JsonObject[];
+  success: boolean;
+}
+
+export function intentId(ledgerKey: string, provider: string): string {
+  return hashedId('cavraintent', `${ledgerKey}|${provider}`);
+}
+
+export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutcome> {
+  const { store, now } = request;
+  const generatedAt = formatInstant(now);
+  const skipped: JsonObject[] = [];
+  const runnable: DeliveryTarget[] = [];
+  for (const target of request.targets) {
+    const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+    if (known?.state === 'sent') skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
+    else if (known?.state === 'pending') {
+      skipped.push({
+        provider: target.connector.provider,
+        reason: `an earlier attempt started at ${String(known.intent_at)} has no recorded outcome; not sent again to avoid a duplicate`
+      });
+    } else runnable.push(target);
+  }
+  if (runnable.length === 0) return { delivery: undefined, record: undefined, evidencePath: undefined, skipped, success: true };
+
+  const deliveries = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+  const success = deliveries.every((d) => d.success === true);
+  const providers = runnable.map((t) => t.connector.provider);
+  const failedProviders = deliveries.filter((d) => d.success !== true).map((d) => String(d.provider));
+  const unscrubbed: JsonObject = {
+    schema_version: 'cavra.connector.delivery.v1',
+    product: 'CAVRA',
+    event_type: request.eventType,
+    event_id: request.eventId,
+    session_id: request.eventId,
+    generated_at: generatedAt,
+    success,
+    deliveries,
+    skipped
+  };
+  const delivery = JSON.parse(scrubSecrets(JSON.stringify(unscrubbed), request.secrets)) as JsonObject;
+  const evidencePath = join(request.outputDir, `${request.eventId.replace(/\//g, '-')}${request.recordExtras?.lifecycle_step && request.recordExtras.lifecycle_step !== 'open' ? `-${String(request.recordExtras.lifecycle_step)}` : ''}-connector-delivery.json`);
+  mkdirSync(request.outputDir, { recursive: true });
+  writeFileSync(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
+
+  const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
+  const record: EvidenceRecord = {
+    schema_version: 'cavra.evidence.metadata.v1',
+    product: 'CAVRA',
+    session_id: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
+    metadata_kind: KIND.connectorDelivery,
+    created_at: generatedAt,
+    signer: request.source,
+    decision_count: 0,
+    blocked_count: failedProviders.length,
+    approval_required_count: 0,
+    connector_delivery_source: request.source,
+    event_id: request.eventId,
+    event_type: request.eventType,
+    delivery_success: success,
+    providers,
+    failed_providers: failedProviders,
+    attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
+    max_attempt_count: Math.max(...attemptCounts),
+    status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
+    delivery_evidence: evidencePath,
+    ...(request.recordExtras ?? {}),
+    delivery
+  };
+  return { delivery, record, evidencePath, skipped, success };
+}
+
+async function deliverOne(request: DeliverRequest, target: DeliveryTarget, generatedAt: string): Promise<JsonObject> {
+  const { connector } = target;
+  const id = intentId(target.ledgerKey, connector.provider);
+  const intent = (state: string, extra: JsonObject = {}): EvidenceRecord => ({
+    session_id: id,
+    metadata_kind: INTENT_KIND,
+    created_at: generatedAt,
+    signer: request.generatedBy,
+    decision_count: 0,
+    blocked_count: state === 'failed' ? 1 : 0,
+    approval_required_count: 0,
+    ledger_key: target.ledgerKey,
+    provider: connector.provider,
+    event_id: request.eventId,
+    state,
+    intent_at: generatedAt,
+    ...extra
+  });
+  request.store.write([intent('pending')]);
+
+  const body = JSON.stringify(providerPayload(connector, request.notice, request.event));
+  const headers = { ...connector.headers };
+  if (connector.signingSecret) {
+    // The ledger key is stable across retries and re-runs: receivers dedupe on webhook-id.
+    Object.assign(headers, standardWebhookHeaders(hashedId('msg', target.ledgerKey), Math.floor(Date.now() / 1000), body, connector.signingSecret));
+  } else if (connector.provider === 'webhook') {
+    headers['webhook-id'] = hashedId('msg', target.ledgerKey);
+  }
+  const startedAt = new Date().toISOString();
+  const result = await send({ url: connector.url, method: connector.method, headers, body }, request.retry);
+  request.afterSend?.(connector.provider);
+  const completedAt = new Date().toISOString();
+  request.store.write([
+    intent(result.success ? 'sent' : 'failed', {
+      ...(result.success ? { sent_at: completedAt } : {}),
+      status_code: result.status_code,
+      attempt_count: result.attempts.length,
+      gone: result.gone
+    })
+  ]);
+  return {
+    provider: connector.provider,
+    success: result.success,
+    status_code: result.status_code,
+    attempt_count: result.attempts.length,
+    attempts: result.attempts as unknown as JsonObject[],
+    started_at: startedAt,
+    completed_at: completedAt,
+    error: result.error === null ? null : scrubSecrets(result.error, request.secrets),
+    error_class: result.error_class,
+    gone: result.gone,
+    request: { method: connector.method, url: redactUrl(connector.url, connector.urlIsSecret), headers: redactHeaders(headers, connector.secretHeaders) }
+  };
+}
