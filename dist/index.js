@@ -32282,19 +32282,13 @@ const records_DELIVERY_SOURCE = {
     ownerDigest: 'endpoint_remediation_sla_escalation_owner_digest',
     healthAlert: 'endpoint_remediation_sla_escalation_recurrence_automation_health_alert'
 };
-/** The kinds the worker pass reads as its action history (reference §3.1 step 1). */
-const ACTION_HISTORY_KINDS = [
-    records_KIND.escalationPlan,
-    records_KIND.escalationReview,
-    records_KIND.recurrencePlan,
-    records_KIND.suppressionAudit,
-    records_KIND.retryPlan,
-    records_KIND.ownerDigest,
-    records_KIND.suppressionTrend,
-    records_KIND.automationRun,
-    records_KIND.connectorDelivery
-];
-const ACTION_HISTORY_SOURCES = new Set([records_DELIVERY_SOURCE.escalation, records_DELIVERY_SOURCE.recurrence, records_DELIVERY_SOURCE.ownerDigest]);
+/**
+ * The kinds a worker pass plans from: recurrence plans, suppression audits and connector deliveries.
+ * The seed's action history also holds the worker's own output (runs, retry plans, digests, trends),
+ * which no plan reads; leaving it out keeps a pass's reads proportional to the upstream evidence.
+ */
+const WORKER_INPUT_KINDS = [records_KIND.recurrencePlan, records_KIND.suppressionAudit, records_KIND.connectorDelivery];
+const WORKER_DELIVERY_SOURCES = new Set([records_DELIVERY_SOURCE.escalation, records_DELIVERY_SOURCE.recurrence, records_DELIVERY_SOURCE.ownerDigest]);
 function records_kindOf(record) {
     return typeof record.metadata_kind === 'string' ? record.metadata_kind : '';
 }
@@ -32307,11 +32301,12 @@ function records_artifactOf(record) {
 function records_createdAtOf(record) {
     return parseInstant(record.created_at) ?? parseInstant(records_artifactOf(record).generated_at);
 }
-function isActionHistory(record) {
+/** A record the worker pass plans from (deliveries only of the sources the seed's action history keeps). */
+function isWorkerInput(record) {
     const kind = records_kindOf(record);
     if (kind === records_KIND.connectorDelivery)
-        return ACTION_HISTORY_SOURCES.has(records_str(record.connector_delivery_source));
-    return ACTION_HISTORY_KINDS.includes(kind);
+        return WORKER_DELIVERY_SOURCES.has(records_str(record.connector_delivery_source));
+    return WORKER_INPUT_KINDS.includes(kind);
 }
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */
 function records_byNewest(a, b) {
@@ -42235,7 +42230,7 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
         throw new connector_config_ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
     }
     if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
-        throw new connector_config_ConnectorConfigError(`${source}: ${name}.url: must be an http or https URL`);
+        throw new connector_config_ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: must be an http or https URL`);
     }
     // Slack, Teams and Workflows webhook URLs carry their credential in the path or query; keep the
     // pieces too, so an error message that echoes part of a URL is scrubbed as well.
@@ -42259,19 +42254,28 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
         throw new connector_config_ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
     }
     const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+    const apiVersion = Number(entry.api_version ?? 3);
+    const table = entry.table ?? 'incident';
     return {
         provider,
-        url,
+        url: endpointUrl(provider, parsedUrl, apiVersion, table) ?? url,
         urlIsSecret: Boolean(urlFromEnv),
         method: (entry.method ?? 'POST').toUpperCase(),
         headers,
         secretHeaders: apiKey ? [apiKeyHeader] : [],
         ...(signingSecret ? { signingSecret } : {}),
         teamsFormat: entry.format ?? 'adaptive-card',
-        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion: Number(entry.api_version ?? 3) },
-        servicenowTable: entry.table ?? 'incident',
-        ...(entry.title ? { title: entry.title } : {})
+        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion }
     };
+}
+/** A Jira site or ServiceNow instance URL gains the create endpoint; a full endpoint URL is kept. */
+function endpointUrl(provider, url, apiVersion, table) {
+    const base = url.href.replace(/\/+$/, '');
+    if (provider === 'jira' && !url.pathname.includes('/rest/api/'))
+        return `${base}/rest/api/${apiVersion}/issue`;
+    if (provider === 'servicenow' && !url.pathname.includes('/api/now/'))
+        return `${base}/api/now/table/${table}`;
+    return undefined;
 }
 /** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
 function urlCredentials(url) {
@@ -42288,7 +42292,8 @@ function connector_config_isObject(value) {
 function selectConnectors(config, requested) {
     if (requested === 'all')
         return [...config.connectors.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
-    return requested.split(',').map((name) => {
+    const names = [...new Set(requested.split(',').map((name) => providers_normaliseProvider(name)).filter(Boolean))];
+    return names.map((name) => {
         const connector = config.connectors.get(providers_normaliseProvider(name));
         if (!connector)
             throw new connector_config_ConnectorConfigError(`--provider ${name}: connector provider is not configured (or is disabled)`);
@@ -42617,12 +42622,27 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
         if (!known || (records_createdAtOf(record) ?? 0) > (records_createdAtOf(known) ?? 0))
             recurrencePlans.set(records_str(id), record);
     }
+    // A later successful delivery of the same plan to the same provider settles the earlier failures.
+    const settledAt = new Map();
+    for (const record of history) {
+        if (records_kindOf(record) !== records_KIND.connectorDelivery || record.connector_delivery_source !== records_DELIVERY_SOURCE.recurrence)
+            continue;
+        const planId = records_str(record.event_id) || records_str(record.session_id);
+        const failed = new Set(records_strings(record.failed_providers).map(providers_normaliseProvider));
+        const succeeded = records_strings(record.providers).map(providers_normaliseProvider).filter((p) => !failed.has(p) && (records_truthy(record.delivery_success) || failed.size > 0));
+        for (const provider of succeeded) {
+            const key = JSON.stringify([planId, provider]);
+            settledAt.set(key, Math.max(settledAt.get(key) ?? -Infinity, records_createdAtOf(record) ?? -Infinity));
+        }
+    }
     const groups = new Map();
     for (const record of failedRecurrenceDeliveries(history)) {
         const planId = records_str(record.event_id) || records_str(record.session_id);
         const failed = records_strings(record.failed_providers);
         for (const provider of (failed.length > 0 ? failed : records_strings(record.providers)).map(providers_normaliseProvider)) {
             const key = JSON.stringify([planId, provider]);
+            if ((records_createdAtOf(record) ?? -Infinity) <= (settledAt.get(key) ?? -Infinity))
+                continue;
             const group = groups.get(key) ?? { planId, provider, failures: [] };
             group.failures.push(record);
             groups.set(key, group);
@@ -43100,6 +43120,9 @@ class JsonEvidenceStore {
         }
         return newest;
     }
+    countSince(kind, since) {
+        return this.recordsSince([kind], since).length;
+    }
     recordById(sessionId) {
         return this.#load().get(sessionId);
     }
@@ -43372,6 +43395,10 @@ class SqliteEvidenceStore {
     newestOfKind(kind) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
     }
+    countSince(kind, since) {
+        const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since);
+        return row.n;
+    }
     recordById(sessionId) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE session_id = ?', sessionId)[0];
     }
@@ -43455,6 +43482,11 @@ class MergedEvidenceStore {
         const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
         return candidates.sort(records_byNewest)[0];
     }
+    countSince(kind, since) {
+        if (!this.sqlite || !this.json)
+            return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
+        return this.recordsSince([kind], since).length; // both stores: count the merged set
+    }
     recordById(sessionId) {
         const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r) => !!r);
         return candidates.sort(records_byNewest)[0];
@@ -43495,24 +43527,25 @@ function mergeNewestFirst(first, second) {
 
 
 
-/** Reads only what health needs: runs of the lookback plus the current failure streak, the newest
- * record of each stage, and the owner-digest deliveries of the lookback. */
+const RECENT_RUNS = 10;
+/** Reads only what health needs: the newest runs (through the current failure streak), a count of
+ * the lookback's runs, the newest record of each stage, and the owner-digest deliveries of the lookback. */
 function buildHealthReport({ store, now, thresholds, lookbackHours }) {
     const since = time_addMinutes(now, -lookbackHours * 60);
-    const streak = [];
+    // The newest runs: at least the ten the report lists, and on through the current failure streak.
+    const recentRuns = [];
+    let streakOver = false;
     for (const run of store.newestFirst(records_KIND.automationRun)) {
-        streak.push(run);
-        if (!isFailedRun(run))
+        recentRuns.push(run);
+        streakOver ||= !isFailedRun(run);
+        if (streakOver && recentRuns.length >= RECENT_RUNS)
             break;
     }
-    const inLookback = store.recordsSince([records_KIND.automationRun], since);
-    const seen = new Set(inLookback.map((run) => run.session_id));
-    const recentRuns = [...streak.filter((run) => !seen.has(run.session_id)), ...inLookback].sort(records_byNewest);
     const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
     const digestDeliveries = store
         .recordsSince([records_KIND.connectorDelivery], since)
         .filter((record) => record.connector_delivery_source === records_DELIVERY_SOURCE.ownerDigest);
-    const report = buildHealth({ recentRuns, runCount: inLookback.length, newestByKind, digestDeliveries }, thresholds, now);
+    const report = buildHealth({ recentRuns, runCount: store.countSince(records_KIND.automationRun, since), newestByKind, digestDeliveries }, thresholds, now);
     return { ...report, lookback_hours: lookbackHours };
 }
 
@@ -44008,7 +44041,8 @@ function jiraPayload(notice, options) {
         ? {
             type: 'doc',
             version: 1,
-            content: [notice.message, ...notice.details].map((line) => ({ type: 'paragraph', content: [{ type: 'text', text: line }] }))
+            // ADF rejects empty text nodes: an empty line is an empty paragraph.
+            content: [notice.message, ...notice.details].map((line) => (line ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph', content: [] }))
         }
         : [notice.message, ...notice.details].join('\n');
     return {
@@ -44185,8 +44219,13 @@ async function deliverEvent(request) {
     const generatedAt = time_formatInstant(now);
     const skipped = [];
     const runnable = [];
+    const claimed = new Set();
     for (const target of request.targets) {
-        const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+        const id = intentId(target.ledgerKey, target.connector.provider);
+        if (claimed.has(id))
+            continue; // the same notice named twice in one call is one notice
+        claimed.add(id);
+        const known = store.recordById(id);
         if (known?.state === 'sent')
             skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
         else if (known?.state === 'pending') {
@@ -44436,7 +44475,7 @@ async function runWorkerPass(options) {
     let history;
     try {
         const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-        history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
+        history = store.recordsSince(WORKER_INPUT_KINDS, since).filter(isWorkerInput);
     }
     catch (error) {
         if (error instanceof StoreError)
@@ -44502,46 +44541,89 @@ function recordFailure(options, passInput, error) {
 
 // Every action input in one schema; action.yml declares the same names and defaults (a test
 // checks). Values arrive as strings (`core.getInput`), and all problems are reported at once.
-const inputs_wholeNumber = (min) => schemas_string()
+const inputs_wholeNumber = (min, max = Number.MAX_SAFE_INTEGER) => schemas_string()
     .trim()
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
+    .refine((n) => n >= min, `must be at least ${min}`)
+    .refine((n) => n <= max, `must be at most ${max}`);
+const inputs_decimal = (min) => schemas_string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number')
+    .transform(Number)
     .refine((n) => n >= min, `must be at least ${min}`);
+const flag = schemas_string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['true', 'false'].includes(v), 'must be true or false')
+    .transform((v) => v === 'true');
+const inputs_optional = (schema) => union([literal('').transform(() => undefined), schema]);
+const PROVIDER_NAMES = ['all', 'webhook', 'slack', 'teams', 'jira', 'servicenow'];
 const INPUT_DEFAULTS = {
+    execute: 'false',
+    provider: 'all',
+    connectors: '',
     'schedule-interval-minutes': '30',
     'metadata-json': '.cavra/evidence/metadata.json',
     sqlite: '.cavra/evidence/metadata.db',
     output: '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation',
     'retry-policy': '',
+    'routing-policy': '',
     'expected-interval-minutes': '',
     'stale-metadata-minutes': '120',
+    'suppression-window-minutes': '',
     'lookback-hours': '168',
     'max-digest-plans': '5',
-    'generated-by': ''
+    retries: '2',
+    'timeout-seconds': '10',
+    'generated-by': '',
+    'restore-state': 'true',
+    'save-state': 'true',
+    'cache-key-prefix': 'cavra-recurrence-evidence',
+    'artifact-name': 'cavra-recurrence-automation-evidence',
+    'retention-days': '30',
+    'restore-from-artifact': 'true',
+    'github-token': ''
 };
 const inputSchema = object({
-    'schedule-interval-minutes': inputs_wholeNumber(1),
+    execute: flag,
+    provider: schemas_string()
+        .trim()
+        .toLowerCase()
+        .refine((v) => v.split(',').every((p) => PROVIDER_NAMES.includes(p.trim().replace(/-/g, '_'))), `must be all or a comma list of ${PROVIDER_NAMES.slice(1).join(', ')}`),
+    connectors: schemas_string(),
+    'schedule-interval-minutes': inputs_wholeNumber(5, 1440),
     'metadata-json': schemas_string().trim(),
     sqlite: schemas_string().trim(),
     output: schemas_string().trim().min(1, 'must name a folder'),
     'retry-policy': schemas_string().trim(),
-    'expected-interval-minutes': union([literal(''), inputs_wholeNumber(1)]),
+    'routing-policy': schemas_string().trim(),
+    'expected-interval-minutes': inputs_optional(inputs_wholeNumber(1)),
     'stale-metadata-minutes': inputs_wholeNumber(1),
+    'suppression-window-minutes': inputs_optional(inputs_wholeNumber(0)),
     'lookback-hours': inputs_wholeNumber(1),
-    'max-digest-plans': inputs_wholeNumber(1).refine((n) => n <= 25, 'must be at most 25'),
-    'generated-by': schemas_string().trim()
+    'max-digest-plans': inputs_wholeNumber(1, 25),
+    retries: inputs_wholeNumber(0, 10),
+    'timeout-seconds': inputs_decimal(0.1),
+    'generated-by': schemas_string().trim(),
+    'restore-state': flag,
+    'save-state': flag,
+    'cache-key-prefix': schemas_string().trim().regex(/^[A-Za-z0-9._-]+$/, 'may hold letters, digits, ".", "_" and "-" only'),
+    'artifact-name': schemas_string().trim().regex(/^[^"<>|*?:\r\n\\/]+$/, 'must be a valid artifact name (no " : < > | * ? \\ /)'),
+    'retention-days': inputs_wholeNumber(1, 90),
+    'restore-from-artifact': flag,
+    'github-token': schemas_string()
 });
 /** Reads every input through `read` (core.getInput) and validates them together. */
 function parseInputs(read) {
     const raw = Object.fromEntries(Object.keys(INPUT_DEFAULTS).map((name) => [name, read(name) || INPUT_DEFAULTS[name]]));
     const result = inputSchema.safeParse(raw);
-    if (result.success) {
-        if (!result.data['metadata-json'] && !result.data.sqlite) {
-            return { errors: ['input metadata-json or sqlite: at least one evidence store is needed'] };
-        }
-        return { inputs: result.data, errors: [] };
-    }
-    return { errors: result.error.issues.map((issue) => `input ${issue.path.join('.')}: ${issue.message}`) };
+    const errors = result.success ? [] : result.error.issues.map((issue) => `input ${issue.path.join('.')}: ${issue.message}`);
+    if (!raw['metadata-json'] && !raw.sqlite)
+        errors.push('input metadata-json or sqlite: at least one evidence store is needed');
+    if (!result.success || errors.length > 0)
+        return { errors };
+    return { inputs: result.data, errors: [] };
 }
 
 ;// CONCATENATED MODULE: ./src/action/summary.ts
@@ -44584,7 +44666,7 @@ function jobSummary({ pass, health, history, resultPath }) {
     ]));
     const retries = records_objects(run.retry_plan.retry_decisions).filter((d) => d.action !== 'suppress');
     if (retries.length > 0) {
-        parts.push('### Retryable routes');
+        parts.push('### Retries due or waiting');
         parts.push(table(['action', 'provider', 'recurrence plan', 'failures', 'next retry'], retries.slice(0, MAX_ROWS).map((d) => [summary_escape(d.action), summary_escape(d.provider), `\`${summary_escape(d.recurrence_plan_id)}\``, String(records_num(d.retry_count)), summary_escape(d.next_retry_at)])));
         if (retries.length > MAX_ROWS)
             parts.push(`…and ${retries.length - MAX_ROWS} more in the JSON result.`);

@@ -1005,19 +1005,13 @@ const DELIVERY_SOURCE = {
     ownerDigest: 'endpoint_remediation_sla_escalation_owner_digest',
     healthAlert: 'endpoint_remediation_sla_escalation_recurrence_automation_health_alert'
 };
-/** The kinds the worker pass reads as its action history (reference §3.1 step 1). */
-const ACTION_HISTORY_KINDS = [
-    KIND.escalationPlan,
-    KIND.escalationReview,
-    KIND.recurrencePlan,
-    KIND.suppressionAudit,
-    KIND.retryPlan,
-    KIND.ownerDigest,
-    KIND.suppressionTrend,
-    KIND.automationRun,
-    KIND.connectorDelivery
-];
-const ACTION_HISTORY_SOURCES = new Set([DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]);
+/**
+ * The kinds a worker pass plans from: recurrence plans, suppression audits and connector deliveries.
+ * The seed's action history also holds the worker's own output (runs, retry plans, digests, trends),
+ * which no plan reads; leaving it out keeps a pass's reads proportional to the upstream evidence.
+ */
+const WORKER_INPUT_KINDS = [KIND.recurrencePlan, KIND.suppressionAudit, KIND.connectorDelivery];
+const WORKER_DELIVERY_SOURCES = new Set([DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]);
 function kindOf(record) {
     return typeof record.metadata_kind === 'string' ? record.metadata_kind : '';
 }
@@ -1030,11 +1024,12 @@ function artifactOf(record) {
 function createdAtOf(record) {
     return parseInstant(record.created_at) ?? parseInstant(artifactOf(record).generated_at);
 }
-function isActionHistory(record) {
+/** A record the worker pass plans from (deliveries only of the sources the seed's action history keeps). */
+function isWorkerInput(record) {
     const kind = kindOf(record);
     if (kind === KIND.connectorDelivery)
-        return ACTION_HISTORY_SOURCES.has(str(record.connector_delivery_source));
-    return ACTION_HISTORY_KINDS.includes(kind);
+        return WORKER_DELIVERY_SOURCES.has(str(record.connector_delivery_source));
+    return WORKER_INPUT_KINDS.includes(kind);
 }
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */
 function byNewest(a, b) {
@@ -1383,6 +1378,9 @@ class JsonEvidenceStore {
         }
         return newest;
     }
+    countSince(kind, since) {
+        return this.recordsSince([kind], since).length;
+    }
     recordById(sessionId) {
         return this.#load().get(sessionId);
     }
@@ -1708,6 +1706,10 @@ class SqliteEvidenceStore {
     newestOfKind(kind) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
     }
+    countSince(kind, since) {
+        const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since);
+        return row.n;
+    }
     recordById(sessionId) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE session_id = ?', sessionId)[0];
     }
@@ -1791,6 +1793,11 @@ class MergedEvidenceStore {
         const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
         return candidates.sort(byNewest)[0];
     }
+    countSince(kind, since) {
+        if (!this.sqlite || !this.json)
+            return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
+        return this.recordsSince([kind], since).length; // both stores: count the merged set
+    }
     recordById(sessionId) {
         const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r) => !!r);
         return candidates.sort(byNewest)[0];
@@ -1831,24 +1838,25 @@ function mergeNewestFirst(first, second) {
 
 
 
-/** Reads only what health needs: runs of the lookback plus the current failure streak, the newest
- * record of each stage, and the owner-digest deliveries of the lookback. */
+const RECENT_RUNS = 10;
+/** Reads only what health needs: the newest runs (through the current failure streak), a count of
+ * the lookback's runs, the newest record of each stage, and the owner-digest deliveries of the lookback. */
 function buildHealthReport({ store, now, thresholds, lookbackHours }) {
     const since = addMinutes(now, -lookbackHours * 60);
-    const streak = [];
+    // The newest runs: at least the ten the report lists, and on through the current failure streak.
+    const recentRuns = [];
+    let streakOver = false;
     for (const run of store.newestFirst(KIND.automationRun)) {
-        streak.push(run);
-        if (!isFailedRun(run))
+        recentRuns.push(run);
+        streakOver ||= !isFailedRun(run);
+        if (streakOver && recentRuns.length >= RECENT_RUNS)
             break;
     }
-    const inLookback = store.recordsSince([KIND.automationRun], since);
-    const seen = new Set(inLookback.map((run) => run.session_id));
-    const recentRuns = [...streak.filter((run) => !seen.has(run.session_id)), ...inLookback].sort(byNewest);
     const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
     const digestDeliveries = store
         .recordsSince([KIND.connectorDelivery], since)
         .filter((record) => record.connector_delivery_source === DELIVERY_SOURCE.ownerDigest);
-    const report = buildHealth({ recentRuns, runCount: inLookback.length, newestByKind, digestDeliveries }, thresholds, now);
+    const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since), newestByKind, digestDeliveries }, thresholds, now);
     return { ...report, lookback_hours: lookbackHours };
 }
 
@@ -1988,12 +1996,27 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
         if (!known || (createdAtOf(record) ?? 0) > (createdAtOf(known) ?? 0))
             recurrencePlans.set(str(id), record);
     }
+    // A later successful delivery of the same plan to the same provider settles the earlier failures.
+    const settledAt = new Map();
+    for (const record of history) {
+        if (kindOf(record) !== KIND.connectorDelivery || record.connector_delivery_source !== DELIVERY_SOURCE.recurrence)
+            continue;
+        const planId = str(record.event_id) || str(record.session_id);
+        const failed = new Set(strings(record.failed_providers).map(normaliseProvider));
+        const succeeded = strings(record.providers).map(normaliseProvider).filter((p) => !failed.has(p) && (truthy(record.delivery_success) || failed.size > 0));
+        for (const provider of succeeded) {
+            const key = JSON.stringify([planId, provider]);
+            settledAt.set(key, Math.max(settledAt.get(key) ?? -Infinity, createdAtOf(record) ?? -Infinity));
+        }
+    }
     const groups = new Map();
     for (const record of failedRecurrenceDeliveries(history)) {
         const planId = str(record.event_id) || str(record.session_id);
         const failed = strings(record.failed_providers);
         for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(normaliseProvider)) {
             const key = JSON.stringify([planId, provider]);
+            if ((createdAtOf(record) ?? -Infinity) <= (settledAt.get(key) ?? -Infinity))
+                continue;
             const group = groups.get(key) ?? { planId, provider, failures: [] };
             group.failures.push(record);
             groups.set(key, group);
@@ -2238,7 +2261,7 @@ function buildSuppressionTrend(input) {
 
 
 function actionHistory({ store, now, lookbackHours }) {
-    return store.recordsSince(ACTION_HISTORY_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isActionHistory);
+    return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isWorkerInput);
 }
 function planRetries(options) {
     const plan = buildRetryPlan({ history: actionHistory(options), policy: options.policy, now: options.now, generatedBy: options.generatedBy });
@@ -12009,7 +12032,7 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
         throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
     }
     if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
-        throw new ConnectorConfigError(`${source}: ${name}.url: must be an http or https URL`);
+        throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: must be an http or https URL`);
     }
     // Slack, Teams and Workflows webhook URLs carry their credential in the path or query; keep the
     // pieces too, so an error message that echoes part of a URL is scrubbed as well.
@@ -12033,19 +12056,28 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
         throw new ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
     }
     const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+    const apiVersion = Number(entry.api_version ?? 3);
+    const table = entry.table ?? 'incident';
     return {
         provider,
-        url,
+        url: endpointUrl(provider, parsedUrl, apiVersion, table) ?? url,
         urlIsSecret: Boolean(urlFromEnv),
         method: (entry.method ?? 'POST').toUpperCase(),
         headers,
         secretHeaders: apiKey ? [apiKeyHeader] : [],
         ...(signingSecret ? { signingSecret } : {}),
         teamsFormat: entry.format ?? 'adaptive-card',
-        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion: Number(entry.api_version ?? 3) },
-        servicenowTable: entry.table ?? 'incident',
-        ...(entry.title ? { title: entry.title } : {})
+        jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion }
     };
+}
+/** A Jira site or ServiceNow instance URL gains the create endpoint; a full endpoint URL is kept. */
+function endpointUrl(provider, url, apiVersion, table) {
+    const base = url.href.replace(/\/+$/, '');
+    if (provider === 'jira' && !url.pathname.includes('/rest/api/'))
+        return `${base}/rest/api/${apiVersion}/issue`;
+    if (provider === 'servicenow' && !url.pathname.includes('/api/now/'))
+        return `${base}/api/now/table/${table}`;
+    return undefined;
 }
 /** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
 function urlCredentials(url) {
@@ -12062,7 +12094,8 @@ function connector_config_isObject(value) {
 function selectConnectors(config, requested) {
     if (requested === 'all')
         return [...config.connectors.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
-    return requested.split(',').map((name) => {
+    const names = [...new Set(requested.split(',').map((name) => normaliseProvider(name)).filter(Boolean))];
+    return names.map((name) => {
         const connector = config.connectors.get(normaliseProvider(name));
         if (!connector)
             throw new ConnectorConfigError(`--provider ${name}: connector provider is not configured (or is disabled)`);
@@ -12178,7 +12211,8 @@ function jiraPayload(notice, options) {
         ? {
             type: 'doc',
             version: 1,
-            content: [notice.message, ...notice.details].map((line) => ({ type: 'paragraph', content: [{ type: 'text', text: line }] }))
+            // ADF rejects empty text nodes: an empty line is an empty paragraph.
+            content: [notice.message, ...notice.details].map((line) => (line ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph', content: [] }))
         }
         : [notice.message, ...notice.details].join('\n');
     return {
@@ -12355,8 +12389,13 @@ async function deliverEvent(request) {
     const generatedAt = formatInstant(now);
     const skipped = [];
     const runnable = [];
+    const claimed = new Set();
     for (const target of request.targets) {
-        const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+        const id = intentId(target.ledgerKey, target.connector.provider);
+        if (claimed.has(id))
+            continue; // the same notice named twice in one call is one notice
+        claimed.add(id);
+        const known = store.recordById(id);
         if (known?.state === 'sent')
             skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
         else if (known?.state === 'pending') {
@@ -12606,7 +12645,7 @@ async function runWorkerPass(options) {
     let history;
     try {
         const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-        history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
+        history = store.recordsSince(WORKER_INPUT_KINDS, since).filter(isWorkerInput);
     }
     catch (error) {
         if (error instanceof StoreError)

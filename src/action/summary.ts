@@ -61,7 +61,7 @@ export function jobSummary({ pass, health, history, resultPath }: SummaryInput):
 
   const retries = objects((run.retry_plan as JsonObject).retry_decisions).filter((d) => d.action !== 'suppress');
   if (retries.length > 0) {
-    parts.push('### Retryable routes');
+    parts.push('### Retries due or waiting');
     parts.push(
       table(
         ['action', 'provider', 'recurrence plan', 'failures', 'next retry'],

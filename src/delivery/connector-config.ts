@@ -52,8 +52,6 @@ export interface Connector {
   signingSecret?: string;
   teamsFormat: 'adaptive-card' | 'message-card';
   jira: { projectKey?: string; issueType: string; apiVersion: 2 | 3 };
-  servicenowTable: string;
-  title?: string;
 }
 
 export interface ConnectorConfig {
@@ -108,7 +106,7 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
     throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
   }
   if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
-    throw new ConnectorConfigError(`${source}: ${name}.url: must be an http or https URL`);
+    throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: must be an http or https URL`);
   }
   // Slack, Teams and Workflows webhook URLs carry their credential in the path or query; keep the
   // pieces too, so an error message that echoes part of a URL is scrubbed as well.
@@ -130,19 +128,27 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
   }
   const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
 
+  const apiVersion = Number(entry.api_version ?? 3) as 2 | 3;
+  const table = entry.table ?? 'incident';
   return {
     provider,
-    url,
+    url: endpointUrl(provider, parsedUrl, apiVersion, table) ?? url,
     urlIsSecret: Boolean(urlFromEnv),
     method: (entry.method ?? 'POST').toUpperCase(),
     headers,
     secretHeaders: apiKey ? [apiKeyHeader] : [],
     ...(signingSecret ? { signingSecret } : {}),
     teamsFormat: entry.format ?? 'adaptive-card',
-    jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion: Number(entry.api_version ?? 3) as 2 | 3 },
-    servicenowTable: entry.table ?? 'incident',
-    ...(entry.title ? { title: entry.title } : {})
+    jira: { ...(entry.project_key ? { projectKey: entry.project_key } : {}), issueType: entry.issue_type ?? 'Task', apiVersion }
   };
+}
+
+/** A Jira site or ServiceNow instance URL gains the create endpoint; a full endpoint URL is kept. */
+function endpointUrl(provider: Provider, url: URL, apiVersion: 2 | 3, table: string): string | undefined {
+  const base = url.href.replace(/\/+$/, '');
+  if (provider === 'jira' && !url.pathname.includes('/rest/api/')) return `${base}/rest/api/${apiVersion}/issue`;
+  if (provider === 'servicenow' && !url.pathname.includes('/api/now/')) return `${base}/api/now/table/${table}`;
+  return undefined;
 }
 
 /** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
@@ -160,7 +166,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** The providers a `--provider` value selects among the configured ones; unknown ones are an error. */
 export function selectConnectors(config: ConnectorConfig, requested: string): Connector[] {
   if (requested === 'all') return [...config.connectors.values()].sort((a, b) => (a.provider < b.provider ? -1 : 1));
-  return requested.split(',').map((name) => {
+  const names = [...new Set(requested.split(',').map((name) => normaliseProvider(name)).filter(Boolean))];
+  return names.map((name) => {
     const connector = config.connectors.get(normaliseProvider(name) as Provider);
     if (!connector) throw new ConnectorConfigError(`--provider ${name}: connector provider is not configured (or is disabled)`);
     return connector;

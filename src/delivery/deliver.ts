@@ -63,8 +63,12 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
   const generatedAt = formatInstant(now);
   const skipped: JsonObject[] = [];
   const runnable: DeliveryTarget[] = [];
+  const claimed = new Set<string>();
   for (const target of request.targets) {
-    const known = store.recordById(intentId(target.ledgerKey, target.connector.provider));
+    const id = intentId(target.ledgerKey, target.connector.provider);
+    if (claimed.has(id)) continue; // the same notice named twice in one call is one notice
+    claimed.add(id);
+    const known = store.recordById(id);
     if (known?.state === 'sent') skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
     else if (known?.state === 'pending') {
       skipped.push({

@@ -49,20 +49,14 @@ export const DELIVERY_SOURCE = {
   healthAlert: 'endpoint_remediation_sla_escalation_recurrence_automation_health_alert'
 } as const;
 
-/** The kinds the worker pass reads as its action history (reference §3.1 step 1). */
-export const ACTION_HISTORY_KINDS: readonly MetadataKind[] = [
-  KIND.escalationPlan,
-  KIND.escalationReview,
-  KIND.recurrencePlan,
-  KIND.suppressionAudit,
-  KIND.retryPlan,
-  KIND.ownerDigest,
-  KIND.suppressionTrend,
-  KIND.automationRun,
-  KIND.connectorDelivery
-];
+/**
+ * The kinds a worker pass plans from: recurrence plans, suppression audits and connector deliveries.
+ * The seed's action history also holds the worker's own output (runs, retry plans, digests, trends),
+ * which no plan reads; leaving it out keeps a pass's reads proportional to the upstream evidence.
+ */
+export const WORKER_INPUT_KINDS: readonly MetadataKind[] = [KIND.recurrencePlan, KIND.suppressionAudit, KIND.connectorDelivery];
 
-const ACTION_HISTORY_SOURCES = new Set<string>([DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]);
+const WORKER_DELIVERY_SOURCES = new Set<string>([DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]);
 
 export function kindOf(record: JsonObject): string {
   return typeof record.metadata_kind === 'string' ? record.metadata_kind : '';
@@ -79,10 +73,11 @@ export function createdAtOf(record: JsonObject): Instant | undefined {
   return parseInstant(record.created_at) ?? parseInstant(artifactOf(record).generated_at);
 }
 
-export function isActionHistory(record: JsonObject): boolean {
+/** A record the worker pass plans from (deliveries only of the sources the seed's action history keeps). */
+export function isWorkerInput(record: JsonObject): boolean {
   const kind = kindOf(record);
-  if (kind === KIND.connectorDelivery) return ACTION_HISTORY_SOURCES.has(str(record.connector_delivery_source));
-  return (ACTION_HISTORY_KINDS as readonly string[]).includes(kind);
+  if (kind === KIND.connectorDelivery) return WORKER_DELIVERY_SOURCES.has(str(record.connector_delivery_source));
+  return (WORKER_INPUT_KINDS as readonly string[]).includes(kind);
 }
 
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */

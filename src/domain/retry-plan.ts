@@ -91,12 +91,26 @@ export function buildRetryPlan({ history, policy, now, generatedBy }: RetryPlanI
     if (!known || (createdAtOf(record) ?? 0) > (createdAtOf(known) ?? 0)) recurrencePlans.set(str(id), record);
   }
 
+  // A later successful delivery of the same plan to the same provider settles the earlier failures.
+  const settledAt = new Map<string, number>();
+  for (const record of history) {
+    if (kindOf(record) !== KIND.connectorDelivery || record.connector_delivery_source !== DELIVERY_SOURCE.recurrence) continue;
+    const planId = str(record.event_id) || str(record.session_id);
+    const failed = new Set(strings(record.failed_providers).map(normaliseProvider));
+    const succeeded = strings(record.providers).map(normaliseProvider).filter((p) => !failed.has(p) && (truthy(record.delivery_success) || failed.size > 0));
+    for (const provider of succeeded) {
+      const key = JSON.stringify([planId, provider]);
+      settledAt.set(key, Math.max(settledAt.get(key) ?? -Infinity, createdAtOf(record) ?? -Infinity));
+    }
+  }
+
   const groups = new Map<string, { planId: string; provider: string; failures: JsonObject[] }>();
   for (const record of failedRecurrenceDeliveries(history)) {
     const planId = str(record.event_id) || str(record.session_id);
     const failed = strings(record.failed_providers);
     for (const provider of (failed.length > 0 ? failed : strings(record.providers)).map(normaliseProvider)) {
       const key = JSON.stringify([planId, provider]);
+      if ((createdAtOf(record) ?? -Infinity) <= (settledAt.get(key) ?? -Infinity)) continue;
       const group = groups.get(key) ?? { planId, provider, failures: [] };
       group.failures.push(record);
       groups.set(key, group);

@@ -13,6 +13,8 @@ export interface EvidenceStore {
   /** Records of one kind, newest first, read lazily: stop early to read less. */
   newestFirst(kind: string): Iterable<JsonObject>;
   newestOfKind(kind: string): JsonObject | undefined;
+  /** How many records of one kind were created at or after `since` (an index count). */
+  countSince(kind: string, since: Instant): number;
   /** One record by its session_id (a primary-key read). */
   recordById(sessionId: string): JsonObject | undefined;
   /** Writes every record in one batch: all of them land, or none. */

@@ -48,6 +48,10 @@ export class JsonEvidenceStore implements EvidenceStore {
     return newest;
   }
 
+  countSince(kind: string, since: Instant): number {
+    return this.recordsSince([kind], since).length;
+  }
+
   recordById(sessionId: string): JsonObject | undefined {
     return this.#load().get(sessionId);
   }

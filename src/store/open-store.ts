@@ -66,6 +66,11 @@ class MergedEvidenceStore implements EvidenceStore {
     return candidates.sort(byNewest)[0];
   }
 
+  countSince(kind: string, since: Instant): number {
+    if (!this.sqlite || !this.json) return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
+    return this.recordsSince([kind], since).length; // both stores: count the merged set
+  }
+
   recordById(sessionId: string): JsonObject | undefined {
     const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r): r is JsonObject => !!r);
     return candidates.sort(byNewest)[0];

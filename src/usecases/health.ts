@@ -1,7 +1,9 @@
 import { buildHealth, isFailedRun, STAGES, type HealthThresholds } from '../domain/health.js';
-import { byNewest, DELIVERY_SOURCE, KIND, type JsonObject } from '../domain/records.js';
+import { DELIVERY_SOURCE, KIND, type JsonObject } from '../domain/records.js';
 import { addMinutes, type Instant } from '../domain/time.js';
 import type { EvidenceStore } from '../store/evidence-store.js';
+
+const RECENT_RUNS = 10;
 
 export interface HealthOptions {
   store: EvidenceStore;
@@ -10,22 +12,22 @@ export interface HealthOptions {
   lookbackHours: number;
 }
 
-/** Reads only what health needs: runs of the lookback plus the current failure streak, the newest
- * record of each stage, and the owner-digest deliveries of the lookback. */
+/** Reads only what health needs: the newest runs (through the current failure streak), a count of
+ * the lookback's runs, the newest record of each stage, and the owner-digest deliveries of the lookback. */
 export function buildHealthReport({ store, now, thresholds, lookbackHours }: HealthOptions): JsonObject {
   const since = addMinutes(now, -lookbackHours * 60);
-  const streak: JsonObject[] = [];
+  // The newest runs: at least the ten the report lists, and on through the current failure streak.
+  const recentRuns: JsonObject[] = [];
+  let streakOver = false;
   for (const run of store.newestFirst(KIND.automationRun)) {
-    streak.push(run);
-    if (!isFailedRun(run)) break;
+    recentRuns.push(run);
+    streakOver ||= !isFailedRun(run);
+    if (streakOver && recentRuns.length >= RECENT_RUNS) break;
   }
-  const inLookback = store.recordsSince([KIND.automationRun], since);
-  const seen = new Set(inLookback.map((run) => run.session_id));
-  const recentRuns = [...streak.filter((run) => !seen.has(run.session_id)), ...inLookback].sort(byNewest);
   const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
   const digestDeliveries = store
     .recordsSince([KIND.connectorDelivery], since)
     .filter((record) => record.connector_delivery_source === DELIVERY_SOURCE.ownerDigest);
-  const report = buildHealth({ recentRuns, runCount: inLookback.length, newestByKind, digestDeliveries }, thresholds, now);
+  const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since), newestByKind, digestDeliveries }, thresholds, now);
   return { ...report, lookback_hours: lookbackHours };
 }

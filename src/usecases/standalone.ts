@@ -1,5 +1,5 @@
 import { retryPlanRecord, suppressionTrendRecord } from '../domain/metadata.js';
-import { ACTION_HISTORY_KINDS, isActionHistory, type JsonObject } from '../domain/records.js';
+import { WORKER_INPUT_KINDS, isWorkerInput, type JsonObject } from '../domain/records.js';
 import { buildRetryPlan, type RetryPolicy } from '../domain/retry-plan.js';
 import { buildSuppressionTrend } from '../domain/suppression-trend.js';
 import { addMinutes, type Instant } from '../domain/time.js';
@@ -15,7 +15,7 @@ interface StandaloneOptions {
 }
 
 function actionHistory({ store, now, lookbackHours }: StandaloneOptions): JsonObject[] {
-  return store.recordsSince(ACTION_HISTORY_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isActionHistory);
+  return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isWorkerInput);
 }
 
 export function planRetries(options: StandaloneOptions & { policy: RetryPolicy }): JsonObject {

@@ -1,6 +1,6 @@
 import { failedRun, planWorkerPass, scheduleWindow, withStatus, type Schedule } from '../domain/automation-run.js';
 import { automationRunRecord, ownerDigestRecord, retryPlanRecord, suppressionTrendRecord } from '../domain/metadata.js';
-import { ACTION_HISTORY_KINDS, isActionHistory, str, type JsonObject } from '../domain/records.js';
+import { WORKER_INPUT_KINDS, isWorkerInput, str, type JsonObject } from '../domain/records.js';
 import type { RetryPolicy } from '../domain/retry-plan.js';
 import { addMinutes, type Instant } from '../domain/time.js';
 import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
@@ -48,7 +48,7 @@ export async function runWorkerPass(options: WorkerPassOptions): Promise<WorkerP
   let history: JsonObject[];
   try {
     const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-    history = store.recordsSince(ACTION_HISTORY_KINDS, since).filter(isActionHistory);
+    history = store.recordsSince(WORKER_INPUT_KINDS, since).filter(isWorkerInput);
   } catch (error) {
     if (error instanceof StoreError) throw error; // an unreadable store is bad input: leave it untouched
     throw recordFailure(options, passInput, error);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { automationRunRecord, ownerDigestRecord, retryPlanRecord, suppressionTrendRecord } from '../../src/domain/metadata.js';
 import { normaliseProvider } from '../../src/domain/providers.js';
-import { DELIVERY_SOURCE, KIND, artifactOf, byNewest, createdAtOf, isActionHistory, truthy, type JsonObject } from '../../src/domain/records.js';
+import { DELIVERY_SOURCE, KIND, artifactOf, byNewest, createdAtOf, isWorkerInput, truthy, type JsonObject } from '../../src/domain/records.js';
 import { NOW, delivery, instant, iso, runRecord, stageRecord } from './fixtures.js';
 
 describe('records', () => {
@@ -32,16 +32,18 @@ describe('records', () => {
     expect([d, a].sort(byNewest).map((r) => r.session_id)).toEqual(['a', 'd']);
   });
 
-  test('isActionHistory: the worker\'s kinds, and connector deliveries of three sources only', () => {
-    expect(isActionHistory(stageRecord(KIND.recurrencePlan, 'x', 0))).toBe(true);
-    expect(isActionHistory(stageRecord(KIND.automationRun, 'x', 0))).toBe(true);
-    expect(isActionHistory(stageRecord(KIND.healthAlertPlan, 'x', 0))).toBe(false);
-    expect(isActionHistory(stageRecord('endpoint-remediation-sla-report', 'x', 0))).toBe(false);
+  test('isWorkerInput: plans, audits, and connector deliveries of three sources only; not the worker\'s own output', () => {
+    expect(isWorkerInput(stageRecord(KIND.recurrencePlan, 'x', 0))).toBe(true);
+    expect(isWorkerInput(stageRecord(KIND.suppressionAudit, 'x', 0))).toBe(true);
+    expect(isWorkerInput(stageRecord(KIND.automationRun, 'x', 0))).toBe(false);
+    expect(isWorkerInput(stageRecord(KIND.retryPlan, 'x', 0))).toBe(false);
+    expect(isWorkerInput(stageRecord(KIND.healthAlertPlan, 'x', 0))).toBe(false);
+    expect(isWorkerInput(stageRecord('endpoint-remediation-sla-report', 'x', 0))).toBe(false);
     for (const source of [DELIVERY_SOURCE.escalation, DELIVERY_SOURCE.recurrence, DELIVERY_SOURCE.ownerDigest]) {
-      expect(isActionHistory(delivery('d', 'e', 0, { providers: ['slack'], source }))).toBe(true);
+      expect(isWorkerInput(delivery('d', 'e', 0, { providers: ['slack'], source }))).toBe(true);
     }
-    expect(isActionHistory(delivery('d', 'e', 0, { providers: ['slack'], source: DELIVERY_SOURCE.healthAlert }))).toBe(false);
-    expect(isActionHistory(delivery('d', 'e', 0, { providers: ['slack'], source: 'endpoint_remediation_sla_notification' }))).toBe(false);
+    expect(isWorkerInput(delivery('d', 'e', 0, { providers: ['slack'], source: DELIVERY_SOURCE.healthAlert }))).toBe(false);
+    expect(isWorkerInput(delivery('d', 'e', 0, { providers: ['slack'], source: 'endpoint_remediation_sla_notification' }))).toBe(false);
   });
 
   test('truthy follows Python truthiness', () => {

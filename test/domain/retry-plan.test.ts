@@ -100,8 +100,8 @@ describe('buildRetryPlan', () => {
     // p0 (no recurrence plan record in the history): teams failed twice
     delivery('rcd-p0-a', 'erslaescrp-p0', -100, { providers: ['teams'], statusCodes: { teams: 502 }, planId: 'erslaesc-e0' }),
     delivery('rcd-p0-b', 'erslaescrp-p0', -90, { providers: ['teams'], statusCodes: { teams: 503 }, planId: 'erslaesc-e0' }),
-    // ignored: a successful recurrence delivery, failed deliveries of other sources
-    delivery('rcd-ok', 'erslaescrp-p1', -5, { providers: ['slack'], success: true }),
+    // ignored: a successful recurrence delivery older than the slack failure, failed deliveries of other sources
+    delivery('rcd-ok', 'erslaescrp-p1', -30, { providers: ['slack'], success: true }),
     delivery('rcd-digest', 'erslaescdigest-x', -5, { providers: ['slack'], source: DELIVERY_SOURCE.ownerDigest }),
     delivery('rcd-esc', 'erslaescrp-p1', -5, { providers: ['slack'], source: DELIVERY_SOURCE.escalation }),
     delivery('rcd-alert', 'erslaescrp-p1', -5, { providers: ['slack'], source: DELIVERY_SOURCE.healthAlert })
@@ -260,5 +260,25 @@ describe('provider names', () => {
     expect(rest).toEqual([]);
     // two failures: delay 15 × 2^(2−1) = 30 minutes after the newest (−20) is +10: still waiting
     expect([only!.provider, only!.retry_count, only!.action, only!.next_retry_at]).toEqual(['slack', 2, 'wait', iso(10)]);
+  });
+});
+
+describe('a later successful delivery settles earlier failures', () => {
+  test('failures of a (plan, provider) older than its newest success are not retried; newer ones are', () => {
+    const success = delivery('rcd-ok', 'erslaescrp-p1', -30, { providers: ['slack'], success: true });
+    const settled = plan([failedDelivery('rcd-f1', 'erslaescrp-p1', -60, ['slack']), success]);
+    expect(decisions(settled)).toEqual([]);
+    // one failure after the success: a group of one, delay 15 min from −10 → next at +5: wait
+    const again = plan([failedDelivery('rcd-f1', 'erslaescrp-p1', -60, ['slack']), success, failedDelivery('rcd-f2', 'erslaescrp-p1', -10, ['slack'])]);
+    expect(decisions(again).map((d) => [d.provider, d.retry_count, d.action, d.next_retry_at])).toEqual([['slack', 1, 'wait', iso(5)]]);
+  });
+
+  test('a success to another provider or another plan settles nothing', () => {
+    const history = [
+      failedDelivery('rcd-f1', 'erslaescrp-p1', -60, ['slack']),
+      delivery('rcd-ok1', 'erslaescrp-p1', -30, { providers: ['jira'], success: true }),
+      delivery('rcd-ok2', 'erslaescrp-p2', -30, { providers: ['slack'], success: true })
+    ];
+    expect(decisions(plan(history)).map((d) => [d.recurrence_plan_id, d.provider, d.retry_count])).toEqual([['erslaescrp-p1', 'slack', 1]]);
   });
 });

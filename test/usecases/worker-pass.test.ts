@@ -35,6 +35,7 @@ function failingReads(store: EvidenceStore): EvidenceStore {
     newestFirst: (kind) => store.newestFirst(kind),
     newestOfKind: (kind) => store.newestOfKind(kind),
     recordById: (id) => store.recordById(id),
+    countSince: (kind, since) => store.countSince(kind, since),
     write: (records) => store.write(records),
     close: () => store.close()
   };

@@ -19,7 +19,8 @@ export function jiraPayload(notice: Notice, options: JiraOptions): Record<string
       ? {
           type: 'doc',
           version: 1,
-          content: [notice.message, ...notice.details].map((line) => ({ type: 'paragraph', content: [{ type: 'text', text: line }] }))
+          // ADF rejects empty text nodes: an empty line is an empty paragraph.
+          content: [notice.message, ...notice.details].map((line) => (line ? { type: 'paragraph', content: [{ type: 'text', text: line }] } : { type: 'paragraph', content: [] }))
         }
       : [notice.message, ...notice.details].join('\n');
   return {
