@@ -35,7 +35,10 @@ const run = spawnSync(process.execPath, [join(root, 'dist', 'index.js')], {
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     RUNNER_TEMP: runnerTemp,
-    'INPUT_SCHEDULE-INTERVAL-MINUTES': String(EXAMPLE_INTERVAL_MINUTES)
+    'INPUT_SCHEDULE-INTERVAL-MINUTES': String(EXAMPLE_INTERVAL_MINUTES),
+    // No Actions cache or artifact service outside a runner: the evidence is already in the workspace.
+    'INPUT_RESTORE-STATE': 'false',
+    'INPUT_SAVE-STATE': 'false'
   }
 });
 

@@ -1,78 +1,214 @@
 import * as core from '@actions/core';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ConnectorConfigError, resolveConnectorConfig, selectConnectors, type ConnectorConfig } from '../delivery/connector-config.js';
+import type { RoutingPolicy } from '../domain/health-alert.js';
 import { normaliseThresholds } from '../domain/health.js';
-import { clampPage } from '../domain/run-history.js';
+import type { RetryPolicy } from '../domain/retry-plan.js';
 import { num, str, type JsonObject } from '../domain/records.js';
-import { loadRetryPolicy } from '../cli/config-file.js';
+import { clampPage } from '../domain/run-history.js';
+import { loadRetryPolicy, loadRoutingPolicy } from '../cli/config-file.js';
 import { resolveNow } from '../cli/values.js';
+import { StoreError } from '../store/evidence-store.js';
 import { openEvidenceStore } from '../store/open-store.js';
 import { buildHealthReport } from '../usecases/health.js';
+import { deliverHealthAlert, readAlertDashboard } from '../usecases/health-alerts.js';
 import { readRunHistory } from '../usecases/run-history.js';
 import { runWorkerPass } from '../usecases/worker-pass.js';
-import { parseInputs } from './inputs.js';
-import { jobSummary } from './summary.js';
+import { parseInputs, type ActionInputs } from './inputs.js';
+import { restoreEvidence, runContext, saveEvidence, type Restored, type Saved, type StateOptions } from './state.js';
+import { jobSummary, type ModeDecision } from './summary.js';
 
-/** One dry-run worker pass and the health report, with outputs and a job summary. */
-export async function run(): Promise<void> {
+/** Execute only on a manual dispatch; a requested execute anywhere else is a dry run with a warning. */
+export function decideMode(requested: boolean, eventName: string): ModeDecision {
+  if (!requested) return { execute: false, reason: 'dry run (the default): nothing was sent' };
+  if (eventName === 'workflow_dispatch') return { execute: true, reason: 'executed: requested on a manual workflow_dispatch' };
+  return {
+    execute: false,
+    reason: `dry run: execute was requested on a '${eventName || 'unknown'}' event, and only a manual workflow_dispatch may deliver`,
+    warning: `execute: true is honoured only on workflow_dispatch; this '${eventName || 'unknown'}' run stays a dry run and sends nothing.`
+  };
+}
+
+/** The connectors input, masked as soon as it is read, with every secret it resolves to masked too. */
+function connectorsFromInput(text: string, env: NodeJS.ProcessEnv): ConnectorConfig {
+  let raw: unknown;
   try {
-    const { inputs, errors } = parseInputs((name) => core.getInput(name));
-    if (!inputs) {
-      core.setFailed(errors.join('\n'));
-      return;
+    raw = JSON.parse(text);
+  } catch (error) {
+    // Never echo the parser's excerpt: it is secret text.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ConnectorConfigError(`input connectors: not valid JSON${position ? ` (at position ${position})` : ''}`);
+  }
+  const config = resolveConnectorConfig(raw, env, 'input connectors');
+  config.secrets.forEach((secret) => core.setSecret(secret));
+  return config;
+}
+
+function storeFolders(inputs: ActionInputs): string[] {
+  return [...new Set([inputs['metadata-json'], inputs.sqlite].filter(Boolean).map((path) => dirname(path)))];
+}
+
+export async function run(): Promise<void> {
+  // Masked before anything else can print it.
+  const connectorsText = core.getInput('connectors');
+  if (connectorsText) core.setSecret(connectorsText);
+
+  const { inputs, errors } = parseInputs((name) => core.getInput(name));
+  if (!inputs) {
+    core.setFailed(errors.join('\n'));
+    return;
+  }
+  const env = process.env;
+  const mode = decideMode(inputs.execute, env.GITHUB_EVENT_NAME ?? '');
+  if (mode.warning) core.warning(mode.warning);
+
+  let config: ConnectorConfig | undefined;
+  let now: number;
+  let policies: Policies;
+  try {
+    now = resolveNow(undefined, env);
+    // Policy files are read up front, so a bad one fails the step before any state moves.
+    policies = { retry: loadRetryPolicy(inputs['retry-policy'] || undefined), routing: loadRoutingPolicy(inputs['routing-policy'] || undefined) };
+    if (mode.execute) {
+      if (!connectorsText.trim()) {
+        throw new ConnectorConfigError(
+          'input connectors: execute mode needs the connector configuration (for example connectors: ${{ secrets.CAVRA_CONNECTORS_JSON }}); nothing was sent'
+        );
+      }
+      config = connectorsFromInput(connectorsText, env);
+      selectConnectors(config, inputs.provider);
     }
-    const now = resolveNow(undefined, process.env);
-    const interval = inputs['schedule-interval-minutes'];
-    const retryPolicy = loadRetryPolicy(inputs['retry-policy'] || undefined);
-    const generatedBy = inputs['generated-by'] || `github-actions:${process.env.GITHUB_WORKFLOW ?? 'workflow'}`;
-    const store = openEvidenceStore({ metadataJson: inputs['metadata-json'] || undefined, sqlite: inputs.sqlite || undefined }, now);
-    let pass: JsonObject;
-    let health: JsonObject;
-    let history: JsonObject;
-    try {
-      // Health as this run found it: after its own pass the latest run is always fresh, so a missed
-      // schedule or a failure streak would never show.
-      const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] || interval, inputs['stale-metadata-minutes']);
-      health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
-      pass = await runWorkerPass({
-        store,
-        now,
-        lookbackHours: inputs['lookback-hours'],
-        schedule: { intervalMinutes: interval, enabled: true },
-        execute: false,
-        generatedBy,
-        retryPolicy,
-        maxDigestPlans: inputs['max-digest-plans']
-      });
-      history = readRunHistory(store, undefined, clampPage(10, 0));
-    } finally {
-      store.close();
-    }
-
-    mkdirSync(inputs.output, { recursive: true });
-    const resultPath = join(inputs.output, 'automation-run.json');
-    writeFileSync(resultPath, `${JSON.stringify(pass, null, 2)}\n`);
-    writeFileSync(join(inputs.output, 'health.json'), `${JSON.stringify(health, null, 2)}\n`);
-
-    const run = pass.run as JsonObject;
-    const summary = run.summary as JsonObject;
-    core.setOutput('run-id', str(run.run_id));
-    core.setOutput('status', str(run.status));
-    core.setOutput('dry-run', 'true');
-    core.setOutput('alert-level', str(health.alert_level));
-    core.setOutput('health-fingerprint', str(health.fingerprint));
-    core.setOutput('retryable-count', num(summary.retryable_count));
-    core.setOutput('owner-digest-count', num(summary.owner_digest_count));
-    core.setOutput('suppression-event-count', num(summary.suppression_event_count));
-    core.setOutput('missed-run-count', num(health.missed_run_count));
-    core.setOutput('failed-job-count', num(health.failed_job_count));
-    core.setOutput('result-path', resultPath);
-
-    core.info(`Run ${str(run.run_id)}: ${num(summary.retryable_count)} retryable, ${num(summary.owner_digest_count)} owner digests, ${num(summary.suppression_event_count)} suppression events.`);
-    core.info(`Health: ${str(health.alert_level)} (${str(health.fingerprint)}).`);
-    if (health.alert_level !== 'healthy') core.warning(`Recurrence automation health is ${str(health.alert_level)}: see the job summary.`);
-    await core.summary.addRaw(jobSummary({ pass, health, history, resultPath })).write();
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));
+    return;
   }
+
+  const state: StateOptions = {
+    paths: storeFolders(inputs),
+    keyPrefix: inputs['cache-key-prefix'],
+    artifactName: inputs['artifact-name'],
+    retentionDays: inputs['retention-days'],
+    restoreFromArtifact: inputs['restore-from-artifact'],
+    run: runContext(env, inputs['github-token'])
+  };
+  if (inputs['github-token']) core.setSecret(inputs['github-token']);
+
+  let restored: Restored = { source: 'off', detail: 'restore-state is false', warnings: [] };
+  if (inputs['restore-state']) {
+    restored = await core.group('Restore evidence', () => restoreEvidence(state));
+  }
+  restored.warnings.forEach((w) => core.warning(w));
+  core.setOutput('state-source', restored.source);
+  core.info(`Evidence: ${restored.source} (${restored.detail}).`);
+
+  let results: { pass: JsonObject; health: JsonObject; history: JsonObject; alert?: JsonObject; alerts?: JsonObject } | undefined;
+  let failure: string | undefined;
+  let storeUnreadable = false;
+  try {
+    results = await pass(inputs, now, mode.execute, config, policies);
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    storeUnreadable = error instanceof StoreError;
+  }
+
+  // A store that could not be read is left as it is: nothing saved over the good copies elsewhere.
+  let saved: Saved | undefined;
+  if (inputs['save-state'] && !storeUnreadable) {
+    saved = await core.group('Save evidence', () => saveEvidence(state, inputs.output, process.cwd()));
+    saved.warnings.forEach((w) => core.warning(w));
+  }
+  core.setOutput('state-saved', String(saved?.cacheSaved ?? false));
+  core.setOutput('artifact-id', saved?.artifactId === undefined ? '' : String(saved.artifactId));
+
+  if (results) {
+    const resultPath = writeResults(inputs.output, results);
+    setOutputs(results, resultPath, mode.execute);
+    await core.summary.addRaw(jobSummary({ ...results, resultPath, mode, restored, saved })).write();
+  } else {
+    await core.summary.addRaw(jobSummary({ failure: failure ?? 'unknown error', mode, restored, saved, resultPath: '' })).write();
+  }
+  if (failure) core.setFailed(failure);
+}
+
+interface Policies {
+  retry: RetryPolicy;
+  routing: RoutingPolicy;
+}
+
+async function pass(inputs: ActionInputs, now: number, execute: boolean, config: ConnectorConfig | undefined, policies: Policies) {
+  const interval = inputs['schedule-interval-minutes'];
+  const generatedBy = inputs['generated-by'] || `github-actions:${process.env.GITHUB_WORKFLOW ?? 'workflow'}`;
+  const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] ?? interval, inputs['stale-metadata-minutes']);
+  const retry = { retries: inputs.retries, timeoutSeconds: inputs['timeout-seconds'] };
+  const store = openEvidenceStore({ metadataJson: inputs['metadata-json'] || undefined, sqlite: inputs.sqlite || undefined }, now);
+  try {
+    // Health as this run found it: after its own pass the latest run is always fresh, so a missed
+    // schedule or a failure streak would never show.
+    const health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
+    const passResult = await runWorkerPass({
+      store,
+      now,
+      lookbackHours: inputs['lookback-hours'],
+      schedule: { intervalMinutes: interval, enabled: true },
+      execute,
+      delivery: config ? { config, provider: inputs.provider, retry, outputDir: inputs.output } : undefined,
+      generatedBy,
+      retryPolicy: policies.retry,
+      maxDigestPlans: inputs['max-digest-plans']
+    });
+    const alert = config
+      ? await deliverHealthAlert({
+          store,
+          now,
+          thresholds,
+          lookbackHours: inputs['lookback-hours'],
+          config,
+          provider: inputs.provider,
+          policy: policies.routing,
+          suppressionWindowOverride: inputs['suppression-window-minutes'],
+          force: false,
+          retry,
+          outputDir: inputs.output,
+          generatedBy,
+          maxAlerts: 20
+        })
+      : undefined;
+    const history = readRunHistory(store, undefined, clampPage(10, 0));
+    const alerts = readAlertDashboard(store, now, inputs['lookback-hours']);
+    return { pass: passResult, health, history, alerts, ...(alert ? { alert } : {}) };
+  } finally {
+    store.close();
+  }
+}
+
+function writeResults(output: string, results: { pass: JsonObject; health: JsonObject; alert?: JsonObject }): string {
+  mkdirSync(output, { recursive: true });
+  const resultPath = join(output, 'automation-run.json');
+  writeFileSync(resultPath, `${JSON.stringify(results.pass, null, 2)}\n`);
+  writeFileSync(join(output, 'health.json'), `${JSON.stringify(results.health, null, 2)}\n`);
+  if (results.alert) writeFileSync(join(output, 'health-alert.json'), `${JSON.stringify(results.alert, null, 2)}\n`);
+  return resultPath;
+}
+
+function setOutputs(results: { pass: JsonObject; health: JsonObject; alert?: JsonObject }, resultPath: string, execute: boolean): void {
+  const run = results.pass.run as JsonObject;
+  const summary = run.summary as JsonObject;
+  const plan = results.alert?.plan as JsonObject | null | undefined;
+  core.setOutput('run-id', str(run.run_id));
+  core.setOutput('status', str(run.status));
+  core.setOutput('dry-run', String(!execute));
+  core.setOutput('alert-level', str(results.health.alert_level));
+  core.setOutput('health-fingerprint', str(results.health.fingerprint));
+  core.setOutput('health-id', plan ? str(plan.health_id) : '');
+  core.setOutput('retryable-count', num(summary.retryable_count));
+  core.setOutput('owner-digest-count', num(summary.owner_digest_count));
+  core.setOutput('suppression-event-count', num(summary.suppression_event_count));
+  core.setOutput('missed-run-count', num(results.health.missed_run_count));
+  core.setOutput('failed-job-count', num(results.health.failed_job_count));
+  core.setOutput('result-path', resultPath);
+  core.info(`Run ${str(run.run_id)} (${str(run.status)}): ${num(summary.retryable_count)} retryable, ${num(summary.owner_digest_count)} owner digests, ${num(summary.suppression_event_count)} suppression events.`);
+  core.info(`Health as found: ${str(results.health.alert_level)} (${str(results.health.fingerprint)}).`);
+  if (results.health.alert_level !== 'healthy') core.warning(`Recurrence automation health is ${str(results.health.alert_level)}: see the job summary.`);
+  if (str(run.status) === 'partial') core.warning('Some owner-digest deliveries failed: see the delivery evidence in the artifact.');
 }

@@ -45,6 +45,9 @@ function runAction(workspace: string, inputs: Record<string, string>, env: Recor
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       RUNNER_TEMP: runnerTemp,
+      // No cache or artifact service here (test/e2e/action-state.test.ts runs against a stand-in of them).
+      'INPUT_RESTORE-STATE': 'false',
+      'INPUT_SAVE-STATE': 'false',
       ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
       ...env
     }
@@ -110,7 +113,11 @@ describe('the bundled action', () => {
       'suppression-event-count': '1',
       'missed-run-count': '1',
       'failed-job-count': '0',
-      'result-path': '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation/automation-run.json'
+      'result-path': '.cavra/release/endpoint-remediation-sla-escalation-recurrence-automation/automation-run.json',
+      'health-id': '',
+      'state-source': 'off',
+      'state-saved': 'false',
+      'artifact-id': ''
     });
     const result = JSON.parse(readFileSync(join(workspace, first.outputs['result-path']!), 'utf8'));
     expect(result.run.run_id).toBe(first.outputs['run-id']);
@@ -119,9 +126,9 @@ describe('the bundled action', () => {
     expect(first.stdout).toContain('::warning::Recurrence automation health is critical: see the job summary.');
     expect(first.summary).toContain('## 🔴 CAVRA recurrence automation: critical');
     expect(first.summary).toContain('- **critical** `missed_run`: No recurrence automation run has been recorded.');
-    expect(first.summary).toContain('**Mode:** dry run: nothing was sent');
+    expect(first.summary).toContain('**Mode:** dry run (the default): nothing was sent.');
     expect(first.summary).toContain('| retry | slack | `erslaescrp-1111111111111111` | 1 | 2026-12-01T08:25:00+00:00 |');
-    expect(first.summary).toContain('| payments | 1 | 1 | `erslaescrp-1111111111111111` |');
+    expect(first.summary).toContain('| payments | 1 | 1 | `erslaescrp-1111111111111111` | dry_run |');
     expect(first.summary).toContain('  "owner_review" : 1');
 
     // 19 minutes after the first pass, in the same window: healthy, and the same run id.
