@@ -1629,7 +1629,7 @@ function bundledAddon() {
     const file = dirs.map((dir) => (0,external_node_path_.join)(dir, `${name}.node`)).find((candidate) => (0,external_node_fs_.existsSync)(candidate));
     if (!file) {
         throw new Error(`SQLite is not available on ${name}: better-sqlite3 ships no prebuilt binary for this platform. ` +
-            'Use --metadata-json only, or run on Linux, macOS or Windows (x64 or arm64).');
+            "Use --metadata-json only (with --sqlite ''), or run on Linux, macOS or Windows (x64 or arm64).");
     }
     addon = (0,external_node_module_namespaceObject.createRequire)(import.meta.url)(file);
     return addon;

@@ -35,10 +35,9 @@ function connectorsFromInput(text: string, env: NodeJS.ProcessEnv): ConnectorCon
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
-    // Never echo the parser's excerpt: it is secret text.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    throw new ConnectorConfigError(`input connectors: not valid JSON${position ? ` (at position ${position})` : ''}`);
+  } catch {
+    // Never echo the parser's message: it quotes the secret text.
+    throw new ConnectorConfigError('input connectors: not valid JSON');
   }
   const config = resolveConnectorConfig(raw, env, 'input connectors');
   config.secrets.forEach((secret) => core.setSecret(secret));
@@ -112,6 +111,9 @@ export async function run(): Promise<void> {
     storeUnreadable = error instanceof StoreError;
   }
 
+  // The results go into the artifact with the evidence, so they are written first.
+  const resultPath = results ? writeResults(inputs.output, results) : '';
+
   // A store that could not be read is left as it is: nothing saved over the good copies elsewhere.
   let saved: Saved | undefined;
   if (inputs['save-state'] && !storeUnreadable) {
@@ -122,7 +124,6 @@ export async function run(): Promise<void> {
   core.setOutput('artifact-id', saved?.artifactId === undefined ? '' : String(saved.artifactId));
 
   if (results) {
-    const resultPath = writeResults(inputs.output, results);
     setOutputs(results, resultPath, mode.execute);
     await core.summary.addRaw(jobSummary({ ...results, resultPath, mode, restored, saved })).write();
   } else {

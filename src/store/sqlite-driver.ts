@@ -35,7 +35,7 @@ function bundledAddon(): object | undefined {
   if (!file) {
     throw new Error(
       `SQLite is not available on ${name}: better-sqlite3 ships no prebuilt binary for this platform. ` +
-        'Use --metadata-json only, or run on Linux, macOS or Windows (x64 or arm64).'
+        "Use --metadata-json only (with --sqlite ''), or run on Linux, macOS or Windows (x64 or arm64)."
     );
   }
   addon = createRequire(import.meta.url)(file) as object;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/records.js';
 
@@ -78,5 +78,21 @@ describe('the installed cavra command', () => {
     const help = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation-health', '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--expected-interval-minutes <n>');
+  });
+});
+
+describe('a platform without a prebuilt SQLite binary', () => {
+  test('says so in one line, and the JSON store alone still works', () => {
+    const root = install();
+    rmSync(join(root, 'dist', 'prebuilds', `${process.platform}-${process.arch}.node`));
+    const work = tempDir('cavra-host-');
+    const withSqlite = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation-health', '--now', '2026-12-01T09:10:00Z']);
+    expect(withSqlite.status).toBe(1);
+    expect(withSqlite.stderr).toBe(
+      `cavra: .cavra/evidence/metadata.db: cannot open the SQLite store (SQLite is not available on ${process.platform}-${process.arch}: better-sqlite3 ships no prebuilt binary for this platform. Use --metadata-json only (with --sqlite ''), or run on Linux, macOS or Windows (x64 or arm64).)\n`
+    );
+    const jsonOnly = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation', '--metadata-json', 'm.json', '--sqlite', '', '--now', '2026-12-01T09:10:00Z']);
+    expect([jsonOnly.status, jsonOnly.stderr]).toEqual([0, '']);
+    expect(existsSync(join(work, 'm.json'))).toBe(true);
   });
 });

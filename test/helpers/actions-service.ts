@@ -26,7 +26,13 @@ import { basename, join } from 'node:path';
 //   the Azure SDK takes the first path segment as the account for an IP host. Put Blob,
 //   Put Block and Put Block List must answer 201 (anything else is an error, 500/503 retried).
 // - Blob GET must be 200 with Content-Length (the cache checks the downloaded size) and, for an
-//   artifact, `Content-Type: application/zip` so @actions/artifact unzips it.
+//   artifact, `Content-Type: application/zip` so @actions/artifact unzips it. A failing artifact
+//   blob GET is retried 5 times, 5 s apart, by the package: do not simulate one in a fast test.
+// - A duplicate cache key answers HTTP 409 `already_exists` ("cache entry with the same key,
+//   version, and scope already exists"), as GitHub does; a read-only token answers HTTP 200
+//   `{ok:false, message:"cache write denied: token has no writable scopes"}`. saveCache → -1 for both.
+// - @actions/github reads GITHUB_API_URL once, when first imported: set it before importing
+//   @actions/artifact (its findBy paths go through it). Everything else is read at call time.
 
 const SERVICE = {
   cache: 'github.actions.results.api.v1.CacheService',
@@ -60,10 +66,12 @@ export interface RunnerRun {
   job?: string;
   /** GITHUB_EVENT_NAME, default `schedule`. */
   event?: string;
-  /** Sets GITHUB_WORKSPACE; the cache makes archive paths relative to it, so it must equal process.cwd() when caching. */
+  /** GITHUB_WORKSPACE, default process.cwd() at the time of the call. The cache globs paths against process.cwd() but makes the archive relative to GITHUB_WORKSPACE: keep them equal, as on a runner. */
   workspace?: string;
   /** Sets RUNNER_TEMP (cache archives go there); default a directory the service creates and removes on close. */
   runnerTemp?: string;
+  /** ACTIONS_CACHE_MODE as the runner exports it (`none`, `read`, `write`, `write-only`); default empty (= unrestricted). The package skips the call itself: save → -1, restore → undefined. */
+  cacheMode?: 'none' | 'read' | 'write' | 'write-only';
   /** The runtime token has no writable cache scope (as with `permissions:` lacking `actions: write`, or an untrusted trigger): every CreateCacheEntry of this run is denied. */
   cacheReadOnly?: boolean;
 }
@@ -464,9 +472,11 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
       GITHUB_ACTOR: 'github-actions[bot]',
       RUNNER_OS: 'Linux',
       RUNNER_ARCH: 'X64',
-      RUNNER_TEMP: runnerTemp
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_WORKSPACE: run.workspace ?? process.cwd(),
+      // Empty = unset for the package; overrides a value inherited from a real runner.
+      ACTIONS_CACHE_MODE: run.cacheMode ?? ''
     };
-    if (run.workspace) env.GITHUB_WORKSPACE = run.workspace;
     return env;
   };
 
@@ -540,8 +550,6 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
   const runArtifacts = (ctx: RunContext): ArtifactRecord[] =>
     artifacts.filter((a) => a.workflowRunBackendId === ctx.workflowRunBackendId);
 
-  const timestamp = (iso: string): string => iso; // protobuf Timestamp JSON is an RFC 3339 string
-
   const artifactMethods: Record<string, (ctx: RunContext, body: Record<string, unknown>) => unknown> = {
     CreateArtifact: (ctx, body) => {
       checkIds(ctx, body);
@@ -606,7 +614,7 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
           database_id: String(a.id),
           name: a.name,
           size: String(a.size),
-          created_at: timestamp(a.createdAt),
+          created_at: a.createdAt, // protobuf Timestamp in JSON: an RFC 3339 string
           digest: a.digest
         }))
       };
@@ -794,7 +802,7 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
     event: r.event,
     status: r.status,
     conclusion: r.conclusion,
-    workflow_id: 1,
+    workflow_id: workflowId(r.workflowPath),
     url: `${url}/repos/${r.repository}/actions/runs/${r.id}`,
     html_url: `https://github.com/${r.repository}/actions/runs/${r.id}`,
     created_at: r.createdAt,
@@ -802,6 +810,12 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
     run_started_at: r.createdAt,
     repository: { full_name: r.repository }
   });
+
+  const workflowIds = new Map<string, number>();
+  const workflowId = (workflowPath: string): number => {
+    if (!workflowIds.has(workflowPath)) workflowIds.set(workflowPath, 161_000_000 + workflowIds.size + 1);
+    return workflowIds.get(workflowPath)!;
+  };
 
   const RUN_STATUSES = new Set(['queued', 'in_progress', 'completed', 'requested', 'waiting', 'pending']);
 
@@ -854,11 +868,15 @@ export async function startActionsService(options: ActionsServiceOptions = {}): 
       const status = query.get('status');
       const branch = query.get('branch');
       const event = query.get('event');
-      const list = runs
+      // Like GitHub: the workflow's numeric id or its file NAME (a path with '/' is not found). A
+      // workflow is known here once a run of it is (runnerEnv registers the current run).
+      const ofWorkflow = runs.filter(
+        (r) => sameRepo(r.repository, repository) && (basename(r.workflowPath) === workflow || String(workflowId(r.workflowPath)) === workflow)
+      );
+      if (ofWorkflow.length === 0) return restError(res, 404, 'Not Found');
+      const list = ofWorkflow
         .filter(
           (r) =>
-            sameRepo(r.repository, repository) &&
-            (r.workflowPath === workflow || basename(r.workflowPath) === workflow || workflow === '1') &&
             (status === null || (RUN_STATUSES.has(status) ? r.status === status : r.conclusion === status)) &&
             (branch === null || r.headBranch === branch) &&
             (event === null || r.event === event)
