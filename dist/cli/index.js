@@ -12381,6 +12381,12 @@ function standardWebhookHeaders(id, timestampSeconds, body, secret) {
 // intent is never sent again, and neither is a pending one, whose outcome an earlier process took
 // with it: re-running a window, or crashing between the send and the record, cannot duplicate.
 const INTENT_KIND = 'cavra-recurrence-automation-delivery-intent';
+/** A destination that answered 410 Gone: not sent to again until its connector points elsewhere. */
+const GONE_KIND = 'cavra-recurrence-automation-destination-gone';
+/** Keyed by provider and a hash of the URL, so a reconfigured connector is tried afresh. */
+function goneId(connector) {
+    return hashedId('cavragone', `${connector.provider}|${sha256Hex(connector.url)}`);
+}
 function intentId(ledgerKey, provider) {
     return hashedId('cavraintent', `${ledgerKey}|${provider}`);
 }
@@ -12396,7 +12402,11 @@ async function deliverEvent(request) {
             continue; // the same notice named twice in one call is one notice
         claimed.add(id);
         const known = store.recordById(id);
-        if (known?.state === 'sent')
+        const gone = store.recordById(goneId(target.connector));
+        if (gone) {
+            skipped.push({ provider: target.connector.provider, reason: `the destination answered 410 Gone at ${String(gone.created_at)}; point the connector elsewhere to deliver again` });
+        }
+        else if (known?.state === 'sent')
             skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
         else if (known?.state === 'pending') {
             skipped.push({
@@ -12486,7 +12496,23 @@ async function deliverOne(request, target, generatedAt) {
     const result = await send({ url: connector.url, method: connector.method, headers, body }, request.retry);
     request.afterSend?.(connector.provider);
     const completedAt = new Date().toISOString();
+    const goneRecord = result.gone
+        ? [
+            {
+                session_id: goneId(connector),
+                metadata_kind: GONE_KIND,
+                created_at: generatedAt,
+                signer: request.generatedBy,
+                decision_count: 0,
+                blocked_count: 1,
+                approval_required_count: 0,
+                provider: connector.provider,
+                status_code: 410
+            }
+        ]
+        : [];
     request.store.write([
+        ...goneRecord,
         intent(result.success ? 'sent' : 'failed', {
             ...(result.success ? { sent_at: completedAt } : {}),
             status_code: result.status_code,

@@ -17,6 +17,13 @@ import { standardWebhookHeaders } from './signing.js';
 // with it: re-running a window, or crashing between the send and the record, cannot duplicate.
 
 export const INTENT_KIND = 'cavra-recurrence-automation-delivery-intent';
+/** A destination that answered 410 Gone: not sent to again until its connector points elsewhere. */
+export const GONE_KIND = 'cavra-recurrence-automation-destination-gone';
+
+/** Keyed by provider and a hash of the URL, so a reconfigured connector is tried afresh. */
+export function goneId(connector: Connector): string {
+  return hashedId('cavragone', `${connector.provider}|${sha256Hex(connector.url)}`);
+}
 
 export interface DeliveryTarget {
   connector: Connector;
@@ -69,7 +76,10 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
     if (claimed.has(id)) continue; // the same notice named twice in one call is one notice
     claimed.add(id);
     const known = store.recordById(id);
-    if (known?.state === 'sent') skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
+    const gone = store.recordById(goneId(target.connector));
+    if (gone) {
+      skipped.push({ provider: target.connector.provider, reason: `the destination answered 410 Gone at ${String(gone.created_at)}; point the connector elsewhere to deliver again` });
+    } else if (known?.state === 'sent') skipped.push({ provider: target.connector.provider, reason: `already sent at ${String(known.sent_at)} (send ledger)` });
     else if (known?.state === 'pending') {
       skipped.push({
         provider: target.connector.provider,
@@ -158,7 +168,23 @@ async function deliverOne(request: DeliverRequest, target: DeliveryTarget, gener
   const result = await send({ url: connector.url, method: connector.method, headers, body }, request.retry);
   request.afterSend?.(connector.provider);
   const completedAt = new Date().toISOString();
+  const goneRecord: EvidenceRecord[] = result.gone
+    ? [
+        {
+          session_id: goneId(connector),
+          metadata_kind: GONE_KIND,
+          created_at: generatedAt,
+          signer: request.generatedBy,
+          decision_count: 0,
+          blocked_count: 1,
+          approval_required_count: 0,
+          provider: connector.provider,
+          status_code: 410
+        }
+      ]
+    : [];
   request.store.write([
+    ...goneRecord,
     intent(result.success ? 'sent' : 'failed', {
       ...(result.success ? { sent_at: completedAt } : {}),
       status_code: result.status_code,

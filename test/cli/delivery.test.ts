@@ -182,6 +182,17 @@ describe('worker pass in execute mode', () => {
     // Health counts the owner-digest failure streak for slack.
     const health = JSON.parse((await cli(['release', COMMAND.health, ...ws.stores, '--json', '--now', '2026-12-01T09:25:00Z'], {})).out);
     expect([health.connector_delivery_failure_count, health.connector_delivery_failures_by_provider]).toEqual([1, { slack: 1 }]);
+
+    // The next window: the gone destination is not tried again; the others are.
+    receiver.respond('/slack', { status: 200, body: 'ok' });
+    const next = JSON.parse(
+      (await cli(['release', COMMAND.worker, ...ws.stores, '--execute', '--config', connectorsFile(ws.dir), '--output', ws.output, '--json', '--now', '2026-12-01T10:20:00Z'], secretsEnv())).out
+    );
+    expect(receiver.at('/slack')).toHaveLength(1);
+    expect(next.owner_digests[0].skipped_providers).toEqual([
+      { provider: 'slack', reason: 'the destination answered 410 Gone at 2026-12-01T09:20:00+00:00; point the connector elsewhere to deliver again' }
+    ]);
+    expect(next.owner_digests[0].metadata.providers).toEqual(['jira', 'servicenow', 'teams', 'webhook']);
   });
 });
 
