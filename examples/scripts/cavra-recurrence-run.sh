@@ -15,8 +15,8 @@
 #   3. the worker pass: dry run, or execute with the connector configuration and provider.
 #   4. the dashboard, a few lines for the log.
 # Every command's JSON result is kept in the output folder; the records are in the store.
-# Exit status: 0 when every step did its work (recorded delivery failures included), 1 otherwise,
-# with one line on stderr that says what is wrong.
+# Exit status: 0 when every step did its work (recorded delivery failures included); otherwise
+# the failing step's status (1 from this script's own checks), with one line on stderr saying why.
 #
 # Settings (environment; systemd EnvironmentFile or the CronJob's env):
 #   CAVRA_RECURRENCE_EXECUTE          true to deliver; false or unset for a dry run (default)
@@ -66,7 +66,8 @@ prepare() {
   umask 027
   mkdir -p "$(dirname "$metadata_json")" "$(dirname "$sqlite")" "$output" "$alert_output"
   if [ ! -e "$metadata_json" ]; then
-    # The JSON store's object form; the CLI also reads a missing file as empty, the seed marks the start.
+    # The JSON store's object form. The CLI reads a missing file as empty too; the seeded file
+    # shows that the store was started here, and when.
     printf '{"items": []}\n' >"$metadata_json.seed.$$"
     mv "$metadata_json.seed.$$" "$metadata_json"
     log "seeded an empty evidence store at $metadata_json"
@@ -89,8 +90,8 @@ if [ "$step" = prepare ]; then
   exit 0
 fi
 
-# The scheduler runs one pass at a time; this lock also keeps an operator's command (an ack run
-# as `flock <lock> cavra release ...`) from writing the JSON store in the middle of a pass.
+# The scheduler runs one pass at a time; this lock also keeps an operator's command (an ack
+# run under `flock` on the same file) from writing the JSON store in the middle of a pass.
 if command -v flock >/dev/null 2>&1; then
   exec 9>>"$lock"
   flock -w 300 9 || fail "another cavra command has held $lock for 5 minutes; nothing was run"
@@ -106,6 +107,7 @@ if [ "$mode" = execute ]; then
     ${routing_policy:+--routing-policy "$routing_policy"} \
     --generated-by "$generated_by" --json >"$output/health-alert.json.tmp"
   mv "$output/health-alert.json.tmp" "$output/health-alert.json"
+  rm -f "$output/health.json" # an older dry run's report would only mislead
   log "health as found: $(fingerprint_of "$output/health-alert.json"); alert routing in $output/health-alert.json"
 else
   cavra release endpoint-remediation-sla-escalation-recurrence-automation-health \
@@ -113,6 +115,7 @@ else
     --expected-interval-minutes "$interval" --stale-metadata-minutes "$stale" \
     --json >"$output/health.json.tmp"
   mv "$output/health.json.tmp" "$output/health.json"
+  rm -f "$output/health-alert.json" # an older execute run's routing (its records stay in the store)
   log "health as found: $(fingerprint_of "$output/health.json"); report in $output/health.json"
 fi
 
