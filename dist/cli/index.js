@@ -1378,6 +1378,9 @@ class JsonEvidenceStore {
         }
         return newest;
     }
+    allRecords() {
+        return [...this.#load().values()];
+    }
     countSince(kind, since) {
         return this.recordsSince([kind], since).length;
     }
@@ -1706,6 +1709,9 @@ class SqliteEvidenceStore {
     newestOfKind(kind) {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
     }
+    allRecords() {
+        return this.#rows('SELECT session_id, payload FROM evidence_metadata ORDER BY session_id');
+    }
     countSince(kind, since) {
         const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since);
         return row.n;
@@ -1792,6 +1798,9 @@ class MergedEvidenceStore {
     newestOfKind(kind) {
         const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
         return candidates.sort(byNewest)[0];
+    }
+    allRecords() {
+        return mergeNewestFirst(this.sqlite?.allRecords() ?? [], this.json?.allRecords() ?? []);
     }
     countSince(kind, since) {
         if (!this.sqlite || !this.json)

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConnectorConfigError, resolveConnectorConfig, selectConnectors, type ConnectorConfig } from '../delivery/connector-config.js';
 import type { RoutingPolicy } from '../domain/health-alert.js';
@@ -9,11 +9,12 @@ import { num, str, type JsonObject } from '../domain/records.js';
 import { clampPage } from '../domain/run-history.js';
 import { loadRetryPolicy, loadRoutingPolicy } from '../cli/config-file.js';
 import { resolveNow } from '../cli/values.js';
-import { StoreError } from '../store/evidence-store.js';
+import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
 import { openEvidenceStore } from '../store/open-store.js';
 import { buildHealthReport } from '../usecases/health.js';
 import { deliverHealthAlert, readAlertDashboard } from '../usecases/health-alerts.js';
 import { readRunHistory } from '../usecases/run-history.js';
+import { mergeEvidence } from '../usecases/merge-evidence.js';
 import { runWorkerPass } from '../usecases/worker-pass.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
 import { restoreEvidence, runContext, saveEvidence, type Restored, type Saved, type StateOptions } from './state.js';
@@ -105,7 +106,7 @@ export async function run(): Promise<void> {
   let failure: string | undefined;
   let storeUnreadable = false;
   try {
-    results = await pass(inputs, now, mode.execute, config, policies);
+    results = await pass(inputs, now, mode.execute, config, policies, restored.earlier);
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
     storeUnreadable = error instanceof StoreError;
@@ -137,13 +138,14 @@ interface Policies {
   routing: RoutingPolicy;
 }
 
-async function pass(inputs: ActionInputs, now: number, execute: boolean, config: ConnectorConfig | undefined, policies: Policies) {
+async function pass(inputs: ActionInputs, now: number, execute: boolean, config: ConnectorConfig | undefined, policies: Policies, earlier: string | undefined) {
   const interval = inputs['schedule-interval-minutes'];
   const generatedBy = inputs['generated-by'] || `github-actions:${process.env.GITHUB_WORKFLOW ?? 'workflow'}`;
   const thresholds = normaliseThresholds(inputs['expected-interval-minutes'] ?? interval, inputs['stale-metadata-minutes']);
   const retry = { retries: inputs.retries, timeoutSeconds: inputs['timeout-seconds'] };
   const store = openEvidenceStore({ metadataJson: inputs['metadata-json'] || undefined, sqlite: inputs.sqlite || undefined }, now);
   try {
+    if (earlier) mergeEarlierEvidence(inputs, earlier, store, now);
     // Health as this run found it: after its own pass the latest run is always fresh, so a missed
     // schedule or a failure streak would never show.
     const health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
@@ -180,6 +182,28 @@ async function pass(inputs: ActionInputs, now: number, execute: boolean, config:
     return { pass: passResult, health, history, alerts, ...(alert ? { alert } : {}) };
   } finally {
     store.close();
+  }
+}
+
+/** Records indexed earlier in this job (by CAVRA steps) join the restored state instead of being lost. */
+function mergeEarlierEvidence(inputs: ActionInputs, earlier: string, into: EvidenceStore, now: number): void {
+  const from = openEvidenceStore(
+    {
+      metadataJson: inputs['metadata-json'] ? join(earlier, inputs['metadata-json']) : undefined,
+      sqlite: inputs.sqlite && existsSync(join(earlier, inputs.sqlite)) ? join(earlier, inputs.sqlite) : undefined
+    },
+    now
+  );
+  try {
+    const merged = mergeEvidence(from, into);
+    core.info(`Merged ${merged} record(s) that were in the workspace before the restore.`);
+  } catch (error) {
+    // Name the workspace file, not the folder it was set aside in.
+    if (error instanceof StoreError) throw new StoreError(`${error.message.split(`${earlier}/`).join('')} (evidence that was in the workspace before the restore)`);
+    throw error;
+  } finally {
+    from.close();
+    rmSync(earlier, { recursive: true, force: true });
   }
 }
 

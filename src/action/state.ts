@@ -35,6 +35,9 @@ export interface Restored {
   source: StateSource;
   detail: string;
   warnings: string[];
+  /** Evidence that was in the workspace before the restore (indexed earlier in the job), set aside
+   * in this folder with the same relative paths, to be merged into the restored store. */
+  earlier?: string;
 }
 
 export interface Saved {
@@ -72,12 +75,26 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function hasEvidence(paths: readonly string[]): boolean {
+  return paths.some((path) => existsSync(path) && readdirSync(path).length > 0);
+}
+
+/** Copies the workspace's evidence aside before a restore writes over it. */
+function setAside(paths: readonly string[]): string | undefined {
+  if (!hasEvidence(paths)) return undefined;
+  const aside = mkdtempSync(join(tmpdir(), 'cavra-earlier-'));
+  for (const path of paths) if (existsSync(path)) cpSync(path, join(aside, path), { recursive: true });
+  return aside;
+}
+
 export async function restoreEvidence(options: StateOptions): Promise<Restored> {
   const warnings: string[] = [];
+  const earlier = setAside(options.paths);
+  const restored = (source: StateSource, detail: string): Restored => ({ source, detail, warnings, ...(earlier ? { earlier } : {}) });
   if (cache.isFeatureAvailable()) {
     try {
       const matched = await cache.restoreCache([...options.paths], cacheKey(options), [keyBase(options)]);
-      if (matched) return { source: 'cache', detail: `cache key ${matched}`, warnings };
+      if (matched) return restored('cache', `cache key ${matched}`);
     } catch (error) {
       warnings.push(`Restoring the evidence from the cache failed: ${message(error)}`);
     }
@@ -88,13 +105,14 @@ export async function restoreEvidence(options: StateOptions): Promise<Restored> 
   if (options.restoreFromArtifact) {
     try {
       const found = await restoreFromEarlierRun(options);
-      if (found) return { source: 'artifact', detail: found, warnings };
+      if (found) return restored('artifact', found);
     } catch (error) {
       warnings.push(`Restoring the evidence from an earlier run's artifact failed: ${message(error)}`);
     }
   }
 
-  if (options.paths.some((path) => existsSync(path) && readdirSync(path).length > 0)) {
+  if (earlier) {
+    rmSync(earlier, { recursive: true, force: true });
     return { source: 'workspace', detail: `evidence already in ${options.paths.join(', ')}`, warnings };
   }
   warnings.push(

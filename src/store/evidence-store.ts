@@ -15,6 +15,8 @@ export interface EvidenceStore {
   newestOfKind(kind: string): JsonObject | undefined;
   /** How many records of one kind were created at or after `since` (an index count). */
   countSince(kind: string, since: Instant): number;
+  /** Every record, any kind: for merging one store into another, not for the worker's reads. */
+  allRecords(): JsonObject[];
   /** One record by its session_id (a primary-key read). */
   recordById(sessionId: string): JsonObject | undefined;
   /** Writes every record in one batch: all of them land, or none. */

@@ -48,6 +48,10 @@ export class JsonEvidenceStore implements EvidenceStore {
     return newest;
   }
 
+  allRecords(): JsonObject[] {
+    return [...this.#load().values()];
+  }
+
   countSince(kind: string, since: Instant): number {
     return this.recordsSince([kind], since).length;
   }

@@ -66,6 +66,10 @@ class MergedEvidenceStore implements EvidenceStore {
     return candidates.sort(byNewest)[0];
   }
 
+  allRecords(): JsonObject[] {
+    return mergeNewestFirst(this.sqlite?.allRecords() ?? [], this.json?.allRecords() ?? []);
+  }
+
   countSince(kind: string, since: Instant): number {
     if (!this.sqlite || !this.json) return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
     return this.recordsSince([kind], since).length; // both stores: count the merged set

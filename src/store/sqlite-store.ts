@@ -75,6 +75,10 @@ export class SqliteEvidenceStore implements EvidenceStore {
     )[0];
   }
 
+  allRecords(): JsonObject[] {
+    return this.#rows('SELECT session_id, payload FROM evidence_metadata ORDER BY session_id');
+  }
+
   countSince(kind: string, since: Instant): number {
     const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since) as { n: number };
     return row.n;

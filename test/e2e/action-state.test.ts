@@ -167,6 +167,21 @@ describe('evidence across ephemeral runners', () => {
   });
 });
 
+describe('evidence indexed earlier in the job', () => {
+  test('joins the restored state instead of being overwritten by it', async () => {
+    const seeded = await runAction(1401, { now: '2026-12-01T09:05:00Z' });
+    expect(seeded.outputs['state-saved']).toBe('true');
+    // The next runner: a CAVRA step indexes a recurrence plan and a failed delivery before the action.
+    const workspace = tempDir('cavra-runner-ws-');
+    seedUpstream(workspace);
+    const run = await runAction(1402, { workspace, now: '2026-12-01T09:35:00Z' });
+    expect([run.status, run.outputs['state-source']]).toEqual([0, 'cache']);
+    expect(run.log).toContain('Merged 2 record(s) that were in the workspace before the restore.');
+    expect([run.outputs['owner-digest-count'], run.outputs['retryable-count']]).toEqual(['1', '1']);
+    expect(runRows(run.summary).length).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('execute gating', () => {
   const connectors = () => JSON.stringify({ connectors: { webhook: { url: `${receiver.url}/hook`, signing_secret_env: 'CAVRA_SIGNING' } } });
 

@@ -36,6 +36,7 @@ function failingReads(store: EvidenceStore): EvidenceStore {
     newestOfKind: (kind) => store.newestOfKind(kind),
     recordById: (id) => store.recordById(id),
     countSince: (kind, since) => store.countSince(kind, since),
+    allRecords: () => store.allRecords(),
     write: (records) => store.write(records),
     close: () => store.close()
   };
