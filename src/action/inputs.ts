@@ -55,6 +55,10 @@ export const INPUT_DEFAULTS = {
   'artifact-name': 'cavra-recurrence-automation-evidence',
   'retention-days': '30',
   'restore-from-artifact': 'true',
+  'acknowledge-health-id': '',
+  'acknowledge-provider': '',
+  'acknowledged-by': '',
+  'acknowledgement-state': 'acknowledged',
   'github-token': ''
 } as const;
 
@@ -88,6 +92,10 @@ export const inputSchema = z.object({
   'artifact-name': z.string().trim().regex(/^[^"<>|*?:\r\n\\/]+$/, 'must be a valid artifact name (no " : < > | * ? \\ /)'),
   'retention-days': wholeNumber(1, 90),
   'restore-from-artifact': flag,
+  'acknowledge-health-id': z.union([z.literal(''), z.string().trim().regex(/^erslah-[0-9a-f]{16}$/, 'must be a health id such as erslah-0123456789abcdef')]),
+  'acknowledge-provider': z.union([z.literal(''), z.enum(['webhook', 'slack', 'teams', 'jira', 'servicenow'])]),
+  'acknowledged-by': z.string().trim(),
+  'acknowledgement-state': z.enum(['acknowledged', 'dismissed', 'escalated', 'resolved']),
   'github-token': z.string()
 });
 
@@ -99,6 +107,7 @@ export function parseInputs(read: (name: string) => string): { inputs?: ActionIn
   const result = inputSchema.safeParse(raw);
   const errors = result.success ? [] : result.error.issues.map((issue) => `input ${issue.path.join('.')}: ${issue.message}`);
   if (!raw['metadata-json'] && !raw.sqlite) errors.push('input metadata-json or sqlite: at least one evidence store is needed');
+  if (raw['acknowledge-health-id'] && !raw['acknowledge-provider']) errors.push('input acknowledge-provider: needed with acknowledge-health-id');
   if (!result.success || errors.length > 0) return { errors };
   return { inputs: result.data, errors: [] };
 }

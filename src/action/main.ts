@@ -12,7 +12,7 @@ import { resolveNow } from '../cli/values.js';
 import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
 import { openEvidenceStore } from '../store/open-store.js';
 import { buildHealthReport } from '../usecases/health.js';
-import { deliverHealthAlert, readAlertDashboard } from '../usecases/health-alerts.js';
+import { acknowledgeHealthAlert, deliverHealthAlert, readAlertDashboard } from '../usecases/health-alerts.js';
 import { readRunHistory } from '../usecases/run-history.js';
 import { mergeEvidence } from '../usecases/merge-evidence.js';
 import { runWorkerPass } from '../usecases/worker-pass.js';
@@ -146,6 +146,7 @@ async function pass(inputs: ActionInputs, now: number, execute: boolean, config:
   const store = openEvidenceStore({ metadataJson: inputs['metadata-json'] || undefined, sqlite: inputs.sqlite || undefined }, now);
   try {
     if (earlier) mergeEarlierEvidence(inputs, earlier, store, now);
+    const acknowledgement = inputs['acknowledge-health-id'] ? recordAcknowledgement(inputs, store, now) : undefined;
     // Health as this run found it: after its own pass the latest run is always fresh, so a missed
     // schedule or a failure streak would never show.
     const health = buildHealthReport({ store, now, thresholds, lookbackHours: inputs['lookback-hours'] });
@@ -179,10 +180,25 @@ async function pass(inputs: ActionInputs, now: number, execute: boolean, config:
       : undefined;
     const history = readRunHistory(store, undefined, clampPage(10, 0));
     const alerts = readAlertDashboard(store, now, inputs['lookback-hours']);
-    return { pass: passResult, health, history, alerts, ...(alert ? { alert } : {}) };
+    return { pass: passResult, health, history, alerts, ...(alert ? { alert } : {}), ...(acknowledgement ? { acknowledgement } : {}) };
   } finally {
     store.close();
   }
+}
+
+/** An acknowledgement from a manual dispatch, recorded in the evidence the next runs restore. */
+function recordAcknowledgement(inputs: ActionInputs, store: EvidenceStore, now: number): JsonObject {
+  const result = acknowledgeHealthAlert(store, {
+    healthId: inputs['acknowledge-health-id']!,
+    provider: inputs['acknowledge-provider']!,
+    acknowledgedBy: inputs['acknowledged-by'] || `github:${process.env.GITHUB_ACTOR ?? 'unknown'}`,
+    state: inputs['acknowledgement-state'],
+    now
+  });
+  const ack = result.acknowledgement as JsonObject;
+  core.info(`Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)}.`);
+  core.setOutput('acknowledgement-id', str(ack.acknowledgement_id));
+  return ack;
 }
 
 /** Records indexed earlier in this job (by CAVRA steps) join the restored state instead of being lost. */

@@ -32,7 +32,10 @@ export type SummaryInput = {
   restored: Restored;
   saved: Saved | undefined;
   resultPath: string;
-} & ({ pass: JsonObject; health: JsonObject; history: JsonObject; alert?: JsonObject; alerts?: JsonObject; failure?: undefined } | { failure: string });
+} & (
+  | { pass: JsonObject; health: JsonObject; history: JsonObject; alert?: JsonObject; alerts?: JsonObject; acknowledgement?: JsonObject; failure?: undefined }
+  | { failure: string }
+);
 
 export function jobSummary(input: SummaryInput): string {
   const parts: string[] = [];
@@ -55,6 +58,10 @@ export function jobSummary(input: SummaryInput): string {
       ? 'Before this pass: no missed or failed runs, no connector failures, and every stage had fresh evidence.'
       : ['Found before this pass:', ...alerts.map((a) => `- **${escape(a.severity)}** \`${escape(a.category)}\`: ${escape(a.message)}`)].join('\n')
   );
+  if (input.acknowledgement) {
+    const ack = input.acknowledgement;
+    parts.push(`**Acknowledgement recorded:** ${escape(ack.acknowledgement_state)} of \`${escape(ack.health_id)}\` on ${escape(ack.provider)} by ${escape(ack.acknowledged_by)}.`);
+  }
   parts.push(`**Mode:** ${input.mode.reason}. Run \`${escape(run.run_id)}\` (${escape(run.status)}), window ${escape((run.schedule as JsonObject).window_start)}.`);
 
   parts.push('### This pass');

@@ -144,12 +144,39 @@ describe('the bundled action', () => {
     expect(late.summary.match(/\| `erslaescauto-[0-9a-f]{16}` \| dry-run \| succeeded \|/g)).toHaveLength(2);
   });
 
+  test('an acknowledgement given to the action is recorded in the evidence and named in the summary', () => {
+    const workspace = seededWorkspace();
+    const run = runAction(
+      workspace,
+      { 'acknowledge-health-id': 'erslah-0123456789abcdef', 'acknowledge-provider': 'slack' },
+      { CAVRA_NOW: '2026-12-01T08:40:00Z', GITHUB_ACTOR: 'octo-operator', GITHUB_EVENT_NAME: 'workflow_dispatch' }
+    );
+    expect(run.status).toBe(0);
+    expect(run.outputs['acknowledgement-id']).toMatch(/^erslahack-[0-9a-f]{16}$/);
+    expect(run.summary).toContain('**Acknowledgement recorded:** acknowledged of `erslah-0123456789abcdef` on slack by github:octo-operator.');
+    const items = JSON.parse(readFileSync(join(workspace, '.cavra/evidence/metadata.json'), 'utf8')).items as { session_id: string; acknowledgement_state?: string }[];
+    expect(items.find((r) => r.session_id === run.outputs['acknowledgement-id'])?.acknowledgement_state).toBe('acknowledged');
+  });
+
   test('every input error is reported at once and nothing is written', () => {
     const workspace = tempDir('cavra-workspace-');
-    const run = runAction(workspace, { 'schedule-interval-minutes': 'soon', 'lookback-hours': '0', 'max-digest-plans': '30' });
+    const run = runAction(workspace, {
+      'schedule-interval-minutes': 'soon',
+      'lookback-hours': '0',
+      'max-digest-plans': '30',
+      execute: 'yes',
+      provider: 'pagerduty',
+      'acknowledge-health-id': 'erslah_123'
+    });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(
-      '::error::input schedule-interval-minutes: must be a whole number%0Ainput lookback-hours: must be at least 1%0Ainput max-digest-plans: must be at most 25'
+      '::error::input execute: must be true or false%0A' +
+        'input provider: must be all or a comma list of webhook, slack, teams, jira, servicenow%0A' +
+        'input schedule-interval-minutes: must be a whole number%0A' +
+        'input lookback-hours: must be at least 1%0A' +
+        'input max-digest-plans: must be at most 25%0A' +
+        'input acknowledge-health-id: must be a health id such as erslah-0123456789abcdef%0A' +
+        'input acknowledge-provider: needed with acknowledge-health-id'
     );
     expect(run.outputs).toEqual({});
   });
