@@ -886,7 +886,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   ak: () => (/* binding */ runCli)
 });
 
-// UNUSED EXPORTS: COMMAND, DEFAULT_ALERT_OUTPUT, DEFAULT_DIGEST_OUTPUT, DEFAULT_SQLITE, DEFAULT_WORKER_OUTPUT, buildProgram, digestDelivery
+// UNUSED EXPORTS: COMMAND, DEFAULT_ALERT_OUTPUT, DEFAULT_DIGEST_OUTPUT, DEFAULT_SQLITE, DEFAULT_WORKER_OUTPUT, buildProgram, digestDelivery, ensureWritableFolder
 
 // EXTERNAL MODULE: ./node_modules/commander/index.js
 var commander = __nccwpck_require__(8909);
@@ -908,6 +908,8 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/domain/time.ts
 // Instants are integers of microseconds since the Unix epoch: the seed writes microsecond
 // timestamps, and comparing strings would mis-order mixed formats ("Z" against "+00:00").
@@ -1327,8 +1329,6 @@ class StoreError extends Error {
     name = 'StoreError';
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/store/json-store.ts
@@ -11970,7 +11970,7 @@ const entrySchema = looseObject({
     enabled: schemas_boolean().optional(),
     url: connector_config_text.optional(),
     url_env: envName.optional(),
-    method: schemas_enum(['POST', 'PUT', 'PATCH', 'post', 'put', 'patch']).optional(),
+    method: schemas_string().transform((m) => m.toUpperCase()).pipe(schemas_enum(['POST', 'PUT', 'PATCH'])).optional(),
     headers: record(schemas_string(), schemas_string()).optional(),
     authorization: connector_config_text.optional(),
     authorization_env: envName.optional(),
@@ -11980,6 +11980,7 @@ const entrySchema = looseObject({
     api_key: connector_config_text.optional(),
     api_key_env: envName.optional(),
     api_key_header: connector_config_text.optional(),
+    signing_secret: connector_config_text.optional(),
     signing_secret_env: envName.optional(),
     format: schemas_enum(['adaptive-card', 'message-card']).optional(),
     project_key: connector_config_text.optional(),
@@ -12040,6 +12041,9 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
     catch {
         throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
     }
+    if (parsedUrl.username || parsedUrl.password) {
+        throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: credentials in the URL are not sent; put them in authorization_env or token_env`);
+    }
     if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
         throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: must be an http or https URL`);
     }
@@ -12049,8 +12053,12 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
         secrets.push(url, ...urlCredentials(parsedUrl));
     }
     const headers = { 'content-type': 'application/json' };
-    for (const [key, value] of Object.entries(entry.headers ?? {}))
+    // Configured header values may carry credentials: they are secrets for masking and redaction.
+    for (const [key, value] of Object.entries(entry.headers ?? {})) {
         headers[key.toLowerCase()] = value;
+        if (value.length >= 4)
+            secrets.push(value);
+    }
     const authorization = fromEnv('authorization_env', entry.authorization_env) ?? literal(entry.authorization);
     const token = fromEnv('token_env', entry.token_env) ?? literal(entry.token);
     const apiKey = fromEnv('api_key_env', entry.api_key_env) ?? literal(entry.api_key);
@@ -12064,7 +12072,7 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
     if ((provider === 'jira' || provider === 'servicenow') && !authorization && !token && !apiKey) {
         throw new ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
     }
-    const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+    const signingSecret = provider === 'webhook' ? (fromEnv('signing_secret_env', entry.signing_secret_env) ?? literal(entry.signing_secret)) : undefined;
     const apiVersion = Number(entry.api_version ?? 3);
     const table = entry.table ?? 'incident';
     return {
@@ -12081,12 +12089,16 @@ function resolveEntry(provider, name, entry, env, source, secrets) {
 }
 /** A Jira site or ServiceNow instance URL gains the create endpoint; a full endpoint URL is kept. */
 function endpointUrl(provider, url, apiVersion, table) {
-    const base = url.href.replace(/\/+$/, '');
-    if (provider === 'jira' && !url.pathname.includes('/rest/api/'))
-        return `${base}/rest/api/${apiVersion}/issue`;
-    if (provider === 'servicenow' && !url.pathname.includes('/api/now/'))
-        return `${base}/api/now/table/${table}`;
-    return undefined;
+    const suffix = provider === 'jira' && !url.pathname.includes('/rest/api/')
+        ? `/rest/api/${apiVersion}/issue`
+        : provider === 'servicenow' && !url.pathname.includes('/api/now/')
+            ? `/api/now/table/${table}`
+            : undefined;
+    if (!suffix)
+        return undefined;
+    const endpoint = new URL(url.href);
+    endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}${suffix}`;
+    return endpoint.href;
 }
 /** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */
 function urlCredentials(url) {
@@ -12338,9 +12350,11 @@ function providerPayload(connector, notice, event) {
 const REDACTED = 'REDACTED';
 const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'dd-api-key', 'proxy-authorization', 'cookie']);
 const WEBHOOK_HOSTS = [/(^|\.)hooks\.slack\.com$/, /(^|\.)webhook\.office\.com$/, /(^|\.)logic\.azure\.com$/, /(^|\.)powerplatform\.com$/, /(^|\.)powerautomate\.com$/];
+// Headers whose values are kept in evidence; every other value (custom headers included) is redacted.
+const PUBLIC_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
 function redactHeaders(headers, extraSecretHeaders = []) {
     const secret = new Set([...SECRET_HEADERS, ...extraSecretHeaders.map((h) => h.toLowerCase())]);
-    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) ? REDACTED : value]));
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) || !PUBLIC_HEADERS.has(name.toLowerCase()) ? REDACTED : value]));
 }
 function redactUrl(url, cameFromEnvironment) {
     let parsed;
@@ -13166,6 +13180,10 @@ async function deliverHealthAlert(options) {
         return { health, plan: null, deliveries: [], message: 'health is healthy and no alert episode is open; nothing was sent', indexed_metadata_stores: indexed };
     }
     const plan = decision.plan;
+    // The plan is recorded before anything is sent: a crash mid-send then leaves the episode (its
+    // health_id) in place, and the ledger keeps its notices from going out twice.
+    const planMetadata = healthAlertPlanRecord(plan);
+    store.write([planMetadata]);
     const notConfigured = decision.notices.filter((n) => !config.connectors.has(n.provider));
     const outcomes = [];
     for (const step of ['open', 'repeat', 'resolved']) {
@@ -13173,9 +13191,8 @@ async function deliverHealthAlert(options) {
         if (notices.length > 0)
             outcomes.push(await deliverStep(options, health, plan, step, notices));
     }
-    const planMetadata = healthAlertPlanRecord(plan);
     const deliveryRecords = outcomes.map((o) => o.record).filter((r) => r !== undefined);
-    store.write([planMetadata, ...deliveryRecords]);
+    store.write(deliveryRecords);
     const skipped = [
         ...outcomes.flatMap((o) => o.skipped),
         ...notConfigured.map((n) => ({ provider: n.provider, reason: 'no connector is configured for this provider' }))
@@ -13487,7 +13504,7 @@ function renderHealthAlert(result) {
     const lines = [
         `Health alert ${str(plan.health_id)}: ${str(plan.alert_level).toUpperCase()} (${str(plan.episode_state)} episode since ${str(plan.episode_started_at)}, ${str(plan.lifecycle_step)})`,
         `  eligible    ${plan.eligible_providers.join(', ') || 'none'}`,
-        `  sent to     ${plan.selected_providers.join(', ') || 'nobody'}`
+        `  selected    ${plan.selected_providers.join(', ') || 'nobody'}`
     ];
     for (const s of objects(plan.suppressed_providers))
         lines.push(`  suppressed  ${str(s.provider)}: ${str(s.reason)}`);
@@ -13499,8 +13516,10 @@ function renderHealthAlert(result) {
         }
     }
     const required = plan.acknowledgement_required_providers;
-    if (required.length > 0)
-        lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you>`);
+    if (required.length > 0) {
+        const stores = (result.indexed_metadata_stores ?? []).map((path) => `${path.endsWith('.json') ? '--metadata-json' : '--sqlite'} ${path}`).join(' ');
+        lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you> ${stores}`);
+    }
     return lines.join('\n');
 }
 function renderDigestDelivery(result) {
@@ -13609,6 +13628,7 @@ function ackState(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/program.ts
+
 
 
 
@@ -13759,6 +13779,7 @@ function buildProgram(io) {
         .argument('<recurrence-plan>', 'recurrence plan JSON (the plan, {"plan": ...} or its store record)')
         .option('--retry-plan <path>', 'retry plan JSON whose pending retries count against owners')
         .action(async (planPath, flags) => {
+        requireStore(flags, COMMAND.deliverDigest);
         const recurrencePlan = artifactFile(planPath, 'RECURRENCE_PLAN', 'recurrence_plan');
         const retryPlan = flags.retryPlan ? artifactFile(flags.retryPlan, '--retry-plan', 'retry_plan') : undefined;
         const delivery = digestDelivery(flags, io.env);
@@ -13774,6 +13795,7 @@ function buildProgram(io) {
         .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
         .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
         .action(async (flags) => {
+        requireStore(flags, COMMAND.deliverHealthAlert);
         const policy = loadRoutingPolicy(flags.routingPolicy);
         const delivery = digestDelivery(flags, io.env);
         return withStore(flags, async (store, now) => {
@@ -13804,16 +13826,19 @@ function buildProgram(io) {
         .option('--external-ref <ref>', 'ticket or message reference')
         .option('--notes <text>', 'notes')
         .option('--plan-id <id>', 'the health-alert plan acknowledged')
-        .action((healthId, flags) => withStore({ ...flags, lookbackHours: 0 }, (store, now) => print(flags, acknowledgeHealthAlert(store, {
-        healthId,
-        provider: flags.provider,
-        acknowledgedBy: flags.acknowledgedBy,
-        state: flags.acknowledgementState,
-        externalRef: flags.externalRef,
-        notes: flags.notes,
-        planId: flags.planId,
-        now
-    }), renderAcknowledgement)));
+        .action((healthId, flags) => {
+        requireStore(flags, COMMAND.ack);
+        return withStore({ ...flags, lookbackHours: 0 }, (store, now) => print(flags, acknowledgeHealthAlert(store, {
+            healthId,
+            provider: flags.provider,
+            acknowledgedBy: flags.acknowledgedBy,
+            state: flags.acknowledgementState,
+            externalRef: flags.externalRef,
+            notes: flags.notes,
+            planId: flags.planId,
+            now
+        }), renderAcknowledgement));
+    });
     configure(withCommonOptions(release.command(COMMAND.alertHistory), DEFAULT_SQLITE))
         .description('List health-alert plans, deliveries and acknowledgements, newest first.')
         .option('--health-id <id>', 'one episode')
@@ -13833,6 +13858,7 @@ function buildProgram(io) {
 /** Connector configuration and delivery settings from the flags; every problem is an InputError. */
 function digestDelivery(flags, env) {
     const config = loadConnectorConfig(flags.config, env);
+    ensureWritableFolder(flags.output, '--output');
     try {
         selectConnectors(config, flags.provider);
     }
@@ -13842,6 +13868,22 @@ function digestDelivery(flags, env) {
     if (config.connectors.size === 0)
         throw new InputError(`--config ${flags.config}: no enabled webhook, slack, teams, jira or servicenow connector`);
     return { config, provider: flags.provider, retry: { retries: flags.retries, timeoutSeconds: flags.timeoutSeconds }, outputDir: flags.output };
+}
+/** Evidence files are written after sending: a folder that cannot take them must fail before anything is sent. */
+function ensureWritableFolder(path, flag) {
+    try {
+        (0,external_node_fs_.mkdirSync)(path, { recursive: true });
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.W_OK);
+    }
+    catch (error) {
+        throw new InputError(`${flag} ${path}: cannot write there (${error.code ?? String(error)})`);
+    }
+}
+/** Commands that record what they send or acknowledge need somewhere to record it. */
+function requireStore(flags, command) {
+    if (!flags.metadataJson && !flags.sqlite) {
+        throw new InputError(`--metadata-json or --sqlite: ${command} records what it does (and what it has sent) in the evidence store; name at least one`);
+    }
 }
 /** Runs the CLI and returns the exit code: 0 done, 1 bad input or configuration, 2 bad usage. */
 async function runCli(argv, io) {

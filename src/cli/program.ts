@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { normaliseThresholds } from '../domain/health.js';
 import type { JsonObject } from '../domain/records.js';
 import { clampPage } from '../domain/run-history.js';
@@ -196,6 +197,7 @@ export function buildProgram(io: CliIo): Command {
     .argument('<recurrence-plan>', 'recurrence plan JSON (the plan, {"plan": ...} or its store record)')
     .option('--retry-plan <path>', 'retry plan JSON whose pending retries count against owners')
     .action(async (planPath: string, flags) => {
+      requireStore(flags, COMMAND.deliverDigest);
       const recurrencePlan = artifactFile(planPath, 'RECURRENCE_PLAN', 'recurrence_plan');
       const retryPlan = flags.retryPlan ? artifactFile(flags.retryPlan, '--retry-plan', 'retry_plan') : undefined;
       const delivery = digestDelivery(flags, io.env);
@@ -214,6 +216,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
     .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
     .action(async (flags) => {
+      requireStore(flags, COMMAND.deliverHealthAlert);
       const policy = loadRoutingPolicy(flags.routingPolicy);
       const delivery = digestDelivery(flags, io.env);
       return withStore(flags, async (store, now) => {
@@ -245,8 +248,9 @@ export function buildProgram(io: CliIo): Command {
     .option('--external-ref <ref>', 'ticket or message reference')
     .option('--notes <text>', 'notes')
     .option('--plan-id <id>', 'the health-alert plan acknowledged')
-    .action((healthId: string, flags) =>
-      withStore({ ...flags, lookbackHours: 0 }, (store, now) =>
+    .action((healthId: string, flags) => {
+      requireStore(flags, COMMAND.ack);
+      return withStore({ ...flags, lookbackHours: 0 }, (store, now) =>
         print(
           flags,
           acknowledgeHealthAlert(store, {
@@ -261,8 +265,8 @@ export function buildProgram(io: CliIo): Command {
           }),
           renderAcknowledgement
         )
-      )
-    );
+      );
+    });
 
   configure(withCommonOptions(release.command(COMMAND.alertHistory), DEFAULT_SQLITE))
     .description('List health-alert plans, deliveries and acknowledgements, newest first.')
@@ -308,6 +312,7 @@ interface DeliveryFlags {
 /** Connector configuration and delivery settings from the flags; every problem is an InputError. */
 export function digestDelivery(flags: DeliveryFlags, env: NodeJS.ProcessEnv): DigestDelivery {
   const config = loadConnectorConfig(flags.config, env);
+  ensureWritableFolder(flags.output, '--output');
   try {
     selectConnectors(config, flags.provider);
   } catch (error) {
@@ -315,6 +320,23 @@ export function digestDelivery(flags: DeliveryFlags, env: NodeJS.ProcessEnv): Di
   }
   if (config.connectors.size === 0) throw new InputError(`--config ${flags.config}: no enabled webhook, slack, teams, jira or servicenow connector`);
   return { config, provider: flags.provider, retry: { retries: flags.retries, timeoutSeconds: flags.timeoutSeconds }, outputDir: flags.output };
+}
+
+/** Evidence files are written after sending: a folder that cannot take them must fail before anything is sent. */
+export function ensureWritableFolder(path: string, flag: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    throw new InputError(`${flag} ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** Commands that record what they send or acknowledge need somewhere to record it. */
+function requireStore(flags: { metadataJson?: string; sqlite?: string }, command: string): void {
+  if (!flags.metadataJson && !flags.sqlite) {
+    throw new InputError(`--metadata-json or --sqlite: ${command} records what it does (and what it has sent) in the evidence store; name at least one`);
+  }
 }
 
 /** Runs the CLI and returns the exit code: 0 done, 1 bad input or configuration, 2 bad usage. */

@@ -107,7 +107,7 @@ export function renderHealthAlert(result: JsonObject): string {
   const lines = [
     `Health alert ${str(plan.health_id)}: ${str(plan.alert_level).toUpperCase()} (${str(plan.episode_state)} episode since ${str(plan.episode_started_at)}, ${str(plan.lifecycle_step)})`,
     `  eligible    ${(plan.eligible_providers as string[]).join(', ') || 'none'}`,
-    `  sent to     ${(plan.selected_providers as string[]).join(', ') || 'nobody'}`
+    `  selected    ${(plan.selected_providers as string[]).join(', ') || 'nobody'}`
   ];
   for (const s of objects(plan.suppressed_providers)) lines.push(`  suppressed  ${str(s.provider)}: ${str(s.reason)}`);
   for (const s of objects(result.skipped)) lines.push(`  skipped     ${str(s.provider)}: ${str(s.reason)}`);
@@ -117,7 +117,10 @@ export function renderHealthAlert(result: JsonObject): string {
     }
   }
   const required = plan.acknowledgement_required_providers as string[];
-  if (required.length > 0) lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you>`);
+  if (required.length > 0) {
+    const stores = ((result.indexed_metadata_stores ?? []) as string[]).map((path) => `${path.endsWith('.json') ? '--metadata-json' : '--sqlite'} ${path}`).join(' ');
+    lines.push(`Acknowledge with: cavra release ack-endpoint-remediation-sla-escalation-recurrence-automation-health-alert ${str(plan.health_id)} --provider <provider> --acknowledged-by <you> ${stores}`);
+  }
   return lines.join('\n');
 }
 

@@ -17,7 +17,7 @@ const entrySchema = z.looseObject({
   enabled: z.boolean().optional(),
   url: text.optional(),
   url_env: envName.optional(),
-  method: z.enum(['POST', 'PUT', 'PATCH', 'post', 'put', 'patch']).optional(),
+  method: z.string().transform((m) => m.toUpperCase()).pipe(z.enum(['POST', 'PUT', 'PATCH'])).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   authorization: text.optional(),
   authorization_env: envName.optional(),
@@ -27,6 +27,7 @@ const entrySchema = z.looseObject({
   api_key: text.optional(),
   api_key_env: envName.optional(),
   api_key_header: text.optional(),
+  signing_secret: text.optional(),
   signing_secret_env: envName.optional(),
   format: z.enum(['adaptive-card', 'message-card']).optional(),
   project_key: text.optional(),
@@ -105,6 +106,9 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
   } catch {
     throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: not a valid URL`);
   }
+  if (parsedUrl.username || parsedUrl.password) {
+    throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: credentials in the URL are not sent; put them in authorization_env or token_env`);
+  }
   if (parsedUrl.protocol !== 'https:' && parsedUrl.protocol !== 'http:') {
     throw new ConnectorConfigError(`${source}: ${name}.${urlFromEnv ? 'url_env' : 'url'}: must be an http or https URL`);
   }
@@ -115,7 +119,11 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
   }
 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  for (const [key, value] of Object.entries(entry.headers ?? {})) headers[key.toLowerCase()] = value;
+  // Configured header values may carry credentials: they are secrets for masking and redaction.
+  for (const [key, value] of Object.entries(entry.headers ?? {})) {
+    headers[key.toLowerCase()] = value;
+    if (value.length >= 4) secrets.push(value);
+  }
   const authorization = fromEnv('authorization_env', entry.authorization_env) ?? literal(entry.authorization);
   const token = fromEnv('token_env', entry.token_env) ?? literal(entry.token);
   const apiKey = fromEnv('api_key_env', entry.api_key_env) ?? literal(entry.api_key);
@@ -126,7 +134,7 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
   if ((provider === 'jira' || provider === 'servicenow') && !authorization && !token && !apiKey) {
     throw new ConnectorConfigError(`${source}: ${name}: needs authorization_env, token_env or api_key_env (${provider} requires authentication)`);
   }
-  const signingSecret = provider === 'webhook' ? fromEnv('signing_secret_env', entry.signing_secret_env) : undefined;
+  const signingSecret = provider === 'webhook' ? (fromEnv('signing_secret_env', entry.signing_secret_env) ?? literal(entry.signing_secret)) : undefined;
 
   const apiVersion = Number(entry.api_version ?? 3) as 2 | 3;
   const table = entry.table ?? 'incident';
@@ -145,10 +153,16 @@ function resolveEntry(provider: Provider, name: string, entry: Entry, env: NodeJ
 
 /** A Jira site or ServiceNow instance URL gains the create endpoint; a full endpoint URL is kept. */
 function endpointUrl(provider: Provider, url: URL, apiVersion: 2 | 3, table: string): string | undefined {
-  const base = url.href.replace(/\/+$/, '');
-  if (provider === 'jira' && !url.pathname.includes('/rest/api/')) return `${base}/rest/api/${apiVersion}/issue`;
-  if (provider === 'servicenow' && !url.pathname.includes('/api/now/')) return `${base}/api/now/table/${table}`;
-  return undefined;
+  const suffix =
+    provider === 'jira' && !url.pathname.includes('/rest/api/')
+      ? `/rest/api/${apiVersion}/issue`
+      : provider === 'servicenow' && !url.pathname.includes('/api/now/')
+        ? `/api/now/table/${table}`
+        : undefined;
+  if (!suffix) return undefined;
+  const endpoint = new URL(url.href);
+  endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}${suffix}`;
+  return endpoint.href;
 }
 
 /** Query values, user info, the path and its token-like segments (long, with digits) of a secret URL. */

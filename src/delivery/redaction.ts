@@ -7,9 +7,14 @@ export const REDACTED = 'REDACTED';
 const SECRET_HEADERS = new Set(['authorization', 'x-api-key', 'api-key', 'dd-api-key', 'proxy-authorization', 'cookie']);
 const WEBHOOK_HOSTS = [/(^|\.)hooks\.slack\.com$/, /(^|\.)webhook\.office\.com$/, /(^|\.)logic\.azure\.com$/, /(^|\.)powerplatform\.com$/, /(^|\.)powerautomate\.com$/];
 
+// Headers whose values are kept in evidence; every other value (custom headers included) is redacted.
+const PUBLIC_HEADERS = new Set(['content-type', 'accept', 'user-agent', 'webhook-id', 'webhook-timestamp', 'webhook-signature']);
+
 export function redactHeaders(headers: Record<string, string>, extraSecretHeaders: readonly string[] = []): Record<string, string> {
   const secret = new Set([...SECRET_HEADERS, ...extraSecretHeaders.map((h) => h.toLowerCase())]);
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) ? REDACTED : value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, secret.has(name.toLowerCase()) || !PUBLIC_HEADERS.has(name.toLowerCase()) ? REDACTED : value])
+  );
 }
 
 export function redactUrl(url: string, cameFromEnvironment: boolean): string {

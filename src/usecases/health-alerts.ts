@@ -58,6 +58,10 @@ export async function deliverHealthAlert(options: DeliverHealthAlertOptions): Pr
     return { health, plan: null, deliveries: [], message: 'health is healthy and no alert episode is open; nothing was sent', indexed_metadata_stores: indexed };
   }
   const plan = decision.plan;
+  // The plan is recorded before anything is sent: a crash mid-send then leaves the episode (its
+  // health_id) in place, and the ledger keeps its notices from going out twice.
+  const planMetadata = healthAlertPlanRecord(plan);
+  store.write([planMetadata]);
   const notConfigured = decision.notices.filter((n) => !config.connectors.has(n.provider as never));
   const outcomes: DeliverOutcome[] = [];
   for (const step of ['open', 'repeat', 'resolved'] as const) {
@@ -65,9 +69,8 @@ export async function deliverHealthAlert(options: DeliverHealthAlertOptions): Pr
     if (notices.length > 0) outcomes.push(await deliverStep(options, health, plan, step, notices));
   }
 
-  const planMetadata = healthAlertPlanRecord(plan);
   const deliveryRecords = outcomes.map((o) => o.record).filter((r): r is EvidenceRecord => r !== undefined);
-  store.write([planMetadata, ...deliveryRecords]);
+  store.write(deliveryRecords);
   const skipped = [
     ...outcomes.flatMap((o) => o.skipped),
     ...notConfigured.map((n) => ({ provider: n.provider, reason: 'no connector is configured for this provider' }))

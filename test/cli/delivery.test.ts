@@ -402,3 +402,32 @@ describe('secrets', () => {
     }
   });
 });
+
+describe('commands that record what they send need a store, and a folder for their evidence', () => {
+  test.each([
+    [COMMAND.ack, ['erslah-0123456789abcdef', '--provider', 'slack', '--acknowledged-by', 'me']],
+    [COMMAND.deliverHealthAlert, ['--config', 'CONFIG']],
+    [COMMAND.deliverDigest, ['PLAN', '--config', 'CONFIG']]
+  ])('%s without --metadata-json or --sqlite is refused before anything is sent', async (command, args) => {
+    const ws = workspace();
+    const config = connectorsFile(ws.dir, ['webhook']);
+    const plan = join(ws.dir, 'plan.json');
+    writeFileSync(plan, JSON.stringify({ recurrence_plan_id: 'erslaescrp-9', route_decisions: [route('payments', 'slack', 'deliver')] }));
+    const run = await cli(['release', command, ...args.map((a) => (a === 'CONFIG' ? config : a === 'PLAN' ? plan : a))], secretsEnv());
+    expect([run.code, run.err]).toEqual([
+      1,
+      `cavra: --metadata-json or --sqlite: ${command} records what it does (and what it has sent) in the evidence store; name at least one`
+    ]);
+    expect(receiver.requests).toHaveLength(0);
+  });
+
+  test('an output folder that cannot be written is refused before anything is sent', async () => {
+    const ws = workspace();
+    const blocked = join(ws.dir, 'a-file');
+    writeFileSync(blocked, 'not a folder');
+    const run = await cli(['release', COMMAND.deliverHealthAlert, ...ws.stores, '--config', connectorsFile(ws.dir, ['webhook']), '--output', join(blocked, 'out')], secretsEnv());
+    expect([run.code, run.err]).toEqual([1, `cavra: --output ${join(blocked, 'out')}: cannot write there (ENOTDIR)`]);
+    expect(receiver.requests).toHaveLength(0);
+    expect(existsSync(ws.sqlite)).toBe(false);
+  });
+});

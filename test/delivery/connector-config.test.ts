@@ -318,3 +318,26 @@ describe('endpoint URLs', () => {
     ]);
   });
 });
+
+describe('secrets that could slip through', () => {
+  test('credentials in a URL are refused up front, naming the field', () => {
+    expect(() =>
+      resolveConnectorConfig({ servicenow: { url: 'http://snowuser:SNOWPASSWORDINURL@127.0.0.1:18080/now', token: 'tok-123456' } }, {}, 'connectors.json')
+    ).toThrow('connectors.json: servicenow.url: credentials in the URL are not sent; put them in authorization_env or token_env');
+  });
+
+  test('custom header values and a literal signing secret count as secrets', () => {
+    const config = resolveConnectorConfig(
+      { webhook: { url: 'https://r.example.com/h', headers: { 'X-Custom-Secret': 'CUSTOMHEADERSECRET1111' }, signing_secret: 'whsec_bGl0ZXJhbC1zZWNyZXQ=' } },
+      {},
+      'connectors.json'
+    );
+    expect(config.secrets).toEqual(expect.arrayContaining(['CUSTOMHEADERSECRET1111', 'whsec_bGl0ZXJhbC1zZWNyZXQ=']));
+    expect(config.connectors.get('webhook')!.signingSecret).toBe('whsec_bGl0ZXJhbC1zZWNyZXQ=');
+  });
+
+  test('a Jira site URL with a query keeps the query after the added path', () => {
+    const config = resolveConnectorConfig({ jira: { url: 'https://j.example.com/jira?x=1', token_env: 'T' } }, { T: 'token-123456' }, 'c.json');
+    expect(config.connectors.get('jira')!.url).toBe('https://j.example.com/jira/rest/api/3/issue?x=1');
+  });
+});

@@ -28,7 +28,30 @@ describe('redactHeaders', () => {
   });
 
   test('extra secret header names are redacted too, case-insensitively', () => {
-    expect(redactHeaders({ 'x-custom-key': 'c-1234', 'x-other': 'visible' }, ['X-Custom-Key'])).toEqual({ 'x-custom-key': REDACTED, 'x-other': 'visible' });
+    expect(redactHeaders({ 'x-custom-key': 'c-1234', 'content-type': 'application/json' }, ['X-Custom-Key'])).toEqual({
+      'x-custom-key': REDACTED,
+      'content-type': 'application/json'
+    });
+  });
+
+  test('any configured custom header is redacted; only content-type, accept, user-agent and the webhook-* headers are kept', () => {
+    expect(
+      redactHeaders({
+        'x-custom-secret': 'CUSTOMHEADERSECRET1111',
+        accept: 'application/json',
+        'user-agent': 'cavra',
+        'webhook-id': 'msg-1',
+        'webhook-timestamp': '1',
+        'webhook-signature': 'v1,abc'
+      })
+    ).toEqual({
+      'x-custom-secret': REDACTED,
+      accept: 'application/json',
+      'user-agent': 'cavra',
+      'webhook-id': 'msg-1',
+      'webhook-timestamp': '1',
+      'webhook-signature': 'v1,abc'
+    });
   });
 
   test('the input is not changed', () => {
