@@ -865,6 +865,12 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1694);
 
 // The `cavra` command: `cavra release <command> [flags]`.
+// A reader that stops early (`cavra … --json | head`) is not an error.
+process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE')
+        process.exit(process.exitCode ?? 0);
+    throw error;
+});
 const code = await (0,_cli_program_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .ak)(process.argv.slice(2), {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
@@ -1324,6 +1330,8 @@ function runDashboard(runs, now, lookbackHours) {
 }
 
 ;// CONCATENATED MODULE: ./src/store/evidence-store.ts
+/** The latest instant SQLite can compare against: "no upper bound". */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 /** A store file that is not what it should be; the message names the file. */
 class StoreError extends Error {
     name = 'StoreError';
@@ -1355,34 +1363,36 @@ class JsonEvidenceStore {
         this.#items = items;
         return items;
     }
-    recordsSince(kinds, since) {
+    recordsSince(kinds, since, until = NO_LIMIT) {
         const wanted = new Set(kinds);
         const found = [];
         for (const record of this.#load().values()) {
             if (!wanted.has(kindOf(record)))
                 continue;
             const at = createdAtOf(record);
-            if (at !== undefined && at >= since)
+            if (at !== undefined && at >= since && at <= until)
                 found.push(record);
         }
         return found.sort(byNewest);
     }
-    *newestFirst(kind) {
-        yield* [...this.#load().values()].filter((record) => kindOf(record) === kind).sort(byNewest);
+    #upTo(kind, until) {
+        return [...this.#load().values()].filter((record) => kindOf(record) === kind && (createdAtOf(record) ?? -Infinity) <= until);
     }
-    newestOfKind(kind) {
+    *newestFirst(kind, until = NO_LIMIT) {
+        yield* this.#upTo(kind, until).sort(byNewest);
+    }
+    newestOfKind(kind, until = NO_LIMIT) {
         let newest;
-        for (const record of this.#load().values()) {
-            if (kindOf(record) === kind && (!newest || byNewest(record, newest) < 0))
+        for (const record of this.#upTo(kind, until))
+            if (!newest || byNewest(record, newest) < 0)
                 newest = record;
-        }
         return newest;
     }
     allRecords() {
         return [...this.#load().values()];
     }
-    countSince(kind, since) {
-        return this.recordsSince([kind], since).length;
+    countSince(kind, since, until = NO_LIMIT) {
+        return this.recordsSince([kind], since, until).length;
     }
     recordById(sessionId) {
         return this.#load().get(sessionId);
@@ -1694,26 +1704,30 @@ class SqliteEvidenceStore {
             throw new StoreError(`${this.path}: record ${row.session_id} has an invalid JSON payload`);
         }
     }
-    recordsSince(kinds, since) {
+    recordsSince(kinds, since, until = NO_LIMIT) {
         if (kinds.length === 0)
             return [];
         return this.#rows(`SELECT session_id, payload FROM evidence_metadata
-       WHERE metadata_kind IN (${kinds.map(() => '?').join(', ')}) AND created_at_us >= ?
-       ORDER BY created_at_us DESC, session_id ASC`, ...kinds, since);
+       WHERE metadata_kind IN (${kinds.map(() => '?').join(', ')}) AND created_at_us >= ? AND created_at_us <= ?
+       ORDER BY created_at_us DESC, session_id ASC`, ...kinds, since, Math.min(until, NO_LIMIT));
     }
-    *newestFirst(kind) {
-        const statement = this.#open().prepare('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC');
-        for (const row of statement.iterate(kind))
+    // A record whose creation time cannot be read (created_at_us NULL) has no place in time; it is
+    // still listed last, as JSON lists it, so history shows it.
+    *newestFirst(kind, until = NO_LIMIT) {
+        const statement = this.#open().prepare('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? AND (created_at_us <= ? OR created_at_us IS NULL) ORDER BY created_at_us DESC, session_id ASC');
+        for (const row of statement.iterate(kind, Math.min(until, NO_LIMIT)))
             yield this.#parse(row);
     }
-    newestOfKind(kind) {
-        return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind)[0];
+    newestOfKind(kind, until = NO_LIMIT) {
+        return this.#rows('SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? AND (created_at_us <= ? OR created_at_us IS NULL) ORDER BY created_at_us DESC, session_id ASC LIMIT 1', kind, Math.min(until, NO_LIMIT))[0];
     }
     allRecords() {
         return this.#rows('SELECT session_id, payload FROM evidence_metadata ORDER BY session_id');
     }
-    countSince(kind, since) {
-        const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since);
+    countSince(kind, since, until = NO_LIMIT) {
+        const row = this.#open()
+            .prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ? AND created_at_us <= ?')
+            .get(kind, since, Math.min(until, NO_LIMIT));
         return row.n;
     }
     recordById(sessionId) {
@@ -1763,15 +1777,15 @@ class MergedEvidenceStore {
         this.json = json;
         this.paths = [...(json?.paths ?? []), ...(sqlite?.paths ?? [])];
     }
-    recordsSince(kinds, since) {
+    recordsSince(kinds, since, until) {
         // JSON first: a malformed file is then reported before the SQLite file is even created.
-        const fromJson = this.json?.recordsSince(kinds, since) ?? [];
-        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], fromJson);
+        const fromJson = this.json?.recordsSince(kinds, since, until) ?? [];
+        return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since, until) ?? [], fromJson);
     }
-    *newestFirst(kind) {
+    *newestFirst(kind, until) {
         const seen = new Set();
-        const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
-        const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+        const a = (this.sqlite?.newestFirst(kind, until) ?? [])[Symbol.iterator]();
+        const b = (this.json?.newestFirst(kind, until) ?? [])[Symbol.iterator]();
         let nextB = b.next(); // JSON first, as in recordsSince
         let nextA = a.next();
         try {
@@ -1795,17 +1809,17 @@ class MergedEvidenceStore {
             b.return?.();
         }
     }
-    newestOfKind(kind) {
-        const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r) => !!r);
+    newestOfKind(kind, until) {
+        const candidates = [this.sqlite?.newestOfKind(kind, until), this.json?.newestOfKind(kind, until)].filter((r) => !!r);
         return candidates.sort(byNewest)[0];
     }
     allRecords() {
         return mergeNewestFirst(this.sqlite?.allRecords() ?? [], this.json?.allRecords() ?? []);
     }
-    countSince(kind, since) {
+    countSince(kind, since, until) {
         if (!this.sqlite || !this.json)
-            return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
-        return this.recordsSince([kind], since).length; // both stores: count the merged set
+            return (this.json ?? this.sqlite)?.countSince(kind, since, until) ?? 0;
+        return this.recordsSince([kind], since, until).length; // both stores: count the merged set
     }
     recordById(sessionId) {
         const candidates = [this.sqlite?.recordById(sessionId), this.json?.recordById(sessionId)].filter((r) => !!r);
@@ -1855,17 +1869,17 @@ function buildHealthReport({ store, now, thresholds, lookbackHours }) {
     // The newest runs: at least the ten the report lists, and on through the current failure streak.
     const recentRuns = [];
     let streakOver = false;
-    for (const run of store.newestFirst(KIND.automationRun)) {
+    for (const run of store.newestFirst(KIND.automationRun, now)) {
         recentRuns.push(run);
         streakOver ||= !isFailedRun(run);
         if (streakOver && recentRuns.length >= RECENT_RUNS)
             break;
     }
-    const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
+    const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind, now)]));
     const digestDeliveries = store
-        .recordsSince([KIND.connectorDelivery], since)
+        .recordsSince([KIND.connectorDelivery], since, now)
         .filter((record) => record.connector_delivery_source === DELIVERY_SOURCE.ownerDigest);
-    const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since), newestByKind, digestDeliveries }, thresholds, now);
+    const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since, now), newestByKind, digestDeliveries }, thresholds, now);
     return { ...report, lookback_hours: lookbackHours };
 }
 
@@ -1874,12 +1888,12 @@ function buildHealthReport({ store, now, thresholds, lookbackHours }) {
 
 
 /** Every run in the store, newest first, filtered by mode and paged. */
-function readRunHistory(store, dryRun, page) {
-    return runHistory([...store.newestFirst(KIND.automationRun)], dryRun, page);
+function readRunHistory(store, dryRun, page, now) {
+    return runHistory([...store.newestFirst(KIND.automationRun, now)], dryRun, page);
 }
 /** The dashboard sums the runs of the lookback window. */
 function readRunDashboard(store, now, lookbackHours) {
-    const runs = store.recordsSince([KIND.automationRun], addMinutes(now, -lookbackHours * 60));
+    const runs = store.recordsSince([KIND.automationRun], addMinutes(now, -lookbackHours * 60), now);
     return runDashboard(runs, now, lookbackHours);
 }
 
@@ -2270,7 +2284,7 @@ function buildSuppressionTrend(input) {
 
 
 function actionHistory({ store, now, lookbackHours }) {
-    return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isWorkerInput);
+    return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60), now).filter(isWorkerInput);
 }
 function planRetries(options) {
     const plan = buildRetryPlan({ history: actionHistory(options), policy: options.policy, now: options.now, generatedBy: options.generatedBy });
@@ -12694,7 +12708,7 @@ async function runWorkerPass(options) {
     let history;
     try {
         const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-        history = store.recordsSince(WORKER_INPUT_KINDS, since).filter(isWorkerInput);
+        history = store.recordsSince(WORKER_INPUT_KINDS, since, now).filter(isWorkerInput);
     }
     catch (error) {
         if (error instanceof StoreError)
@@ -13155,13 +13169,13 @@ function healthAlertPlanRecord(plan) {
 async function deliverHealthAlert(options) {
     const { store, now, config } = options;
     const health = buildHealthReport({ store, now, thresholds: options.thresholds, lookbackHours: options.lookbackHours });
-    const previousRecord = store.newestOfKind(KIND.healthAlertPlan);
+    const previousRecord = store.newestOfKind(KIND.healthAlertPlan, now);
     const previous = previousRecord ? artifactOf(previousRecord) : undefined;
     // Read back to the start of the open episode, however long it has lasted.
     const episodeStart = previous ? parseInstant(previous.episode_started_at) : undefined;
     const since = Math.min(addMinutes(now, -options.lookbackHours * 60), episodeStart ?? Infinity);
-    const deliveries = store.recordsSince([KIND.connectorDelivery], since).filter((r) => r.connector_delivery_source === DELIVERY_SOURCE.healthAlert);
-    const acknowledgements = store.recordsSince([KIND.healthAlertAck], since).map(artifactOf);
+    const deliveries = store.recordsSince([KIND.connectorDelivery], since, now).filter((r) => r.connector_delivery_source === DELIVERY_SOURCE.healthAlert);
+    const acknowledgements = store.recordsSince([KIND.healthAlertAck], since, now).map(artifactOf);
     const decision = planHealthAlert({
         health,
         policy: options.policy,
@@ -13242,10 +13256,10 @@ function acknowledgeHealthAlert(store, input) {
 }
 const ALERT_KINDS = [KIND.healthAlertPlan, KIND.healthAlertAck, KIND.connectorDelivery];
 function readAlertHistory(store, filter, page, now, lookbackHours) {
-    return alertHistory(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), filter, page);
+    return alertHistory(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60), now), filter, page);
 }
 function readAlertDashboard(store, now, lookbackHours) {
-    return { ...alertDashboard(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), now), lookback_hours: lookbackHours };
+    return { ...alertDashboard(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60), now), now), lookback_hours: lookbackHours };
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -13570,23 +13584,27 @@ function renderAlertDashboard(dashboard) {
 
 
 // Flag value parsers. Commander reports their errors with the flag's name.
-function wholeNumber(min) {
+function wholeNumber(min, max = Number.MAX_SAFE_INTEGER) {
     return (value) => {
         if (!/^-?\d+$/.test(value.trim()))
             throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
         const parsed = Number(value);
         if (parsed < min)
             throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+        if (parsed > max)
+            throw new InvalidArgumentError(`must be at most ${max}, got ${parsed}`);
         return parsed;
     };
 }
-function decimal(min) {
+function decimal(min, max = Number.MAX_VALUE) {
     return (value) => {
         const parsed = Number(value);
         if (value.trim() === '' || !Number.isFinite(parsed))
             throw new InvalidArgumentError(`expected a number, got '${value}'`);
         if (parsed < min)
             throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+        if (parsed > max)
+            throw new InvalidArgumentError(`must be at most ${max}, got ${parsed}`);
         return parsed;
     };
 }
@@ -13670,7 +13688,7 @@ function withCommonOptions(command, sqliteDefault, lookback = true) {
         .option('--now <instant>', 'compute as of this ISO-8601 instant (default: $CAVRA_NOW, else the clock)')
         .option('--json', 'print the full JSON result');
     if (lookback) {
-        command.option('--lookback-hours <hours>', 'history the computation reads', wholeNumber(1), 168);
+        command.option('--lookback-hours <hours>', 'history the computation reads (1-8784)', wholeNumber(1, 8784), 168);
     }
     return command;
 }
@@ -13700,10 +13718,10 @@ function buildProgram(io) {
         .option('--config <path>', 'connector configuration (read only with --execute)')
         .option('--output <path>', 'folder for delivery evidence files', DEFAULT_WORKER_OUTPUT)
         .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
-        .option('--retries <n>', 'delivery retries per provider', wholeNumber(0), 2)
-        .option('--timeout-seconds <s>', 'delivery timeout per attempt', decimal(0.1), 10)
-        .option('--schedule-interval-minutes <n>', 'minutes between scheduled passes', wholeNumber(1), 60)
-        .option('--max-digest-plans <n>', 'newest recurrence plans to digest (1-25)', wholeNumber(1), 5)
+        .option('--retries <n>', 'delivery retries per provider (0-10)', wholeNumber(0, 10), 2)
+        .option('--timeout-seconds <s>', 'delivery timeout per attempt (0.1-120)', decimal(0.1, 120), 10)
+        .option('--schedule-interval-minutes <n>', 'minutes between scheduled passes (1-1440)', wholeNumber(1, 1440), 60)
+        .option('--max-digest-plans <n>', 'newest recurrence plans to digest (1-25)', wholeNumber(1, 25), 5)
         .addOption(new Option('--dry-run', 'plan and record only (the default)').conflicts('execute'))
         .option('--execute', 'deliver owner digests (needs --config)')
         .option('--generated-by <actor>', 'who ran the pass', 'release-manager')
@@ -13731,7 +13749,7 @@ function buildProgram(io) {
         .description('List recorded worker runs, newest first.')
         .option('--dry-run', 'only dry runs')
         .option('--no-dry-run', 'only executed runs')
-        .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+        .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
         .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
         .action((flags) => {
         return withStore({ ...flags, lookbackHours: 0 }, (store) => {
@@ -13745,7 +13763,7 @@ function buildProgram(io) {
     });
     configure(withCommonOptions(release.command(COMMAND.health), DEFAULT_SQLITE))
         .description("Report the worker's own health: missed and failed runs, connector failures, stale evidence.")
-        .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+        .option('--expected-interval-minutes <n>', 'minutes between scheduled runs (1-1440)', wholeNumber(1, 1440), 30)
         .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
         .action((flags) => {
         return withStore(flags, (store, now) => {
@@ -13771,8 +13789,8 @@ function buildProgram(io) {
         .requiredOption('--config <path>', 'connector configuration JSON or YAML')
         .option('--output <path>', 'folder for delivery evidence files', output)
         .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
-        .option('--retries <n>', 'retries per provider after the first attempt', wholeNumber(0), 2)
-        .option('--timeout-seconds <s>', 'timeout of each attempt', decimal(0.1), 10)
+        .option('--retries <n>', 'retries per provider after the first attempt (0-10)', wholeNumber(0, 10), 2)
+        .option('--timeout-seconds <s>', 'timeout of each attempt (0.1-120)', decimal(0.1, 120), 10)
         .option('--generated-by <actor>', 'who sent it', 'release-manager');
     configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverDigest), undefined), DEFAULT_DIGEST_OUTPUT))
         .description('Build the owner digest of one recurrence plan, record it, and deliver it.')
@@ -13789,9 +13807,9 @@ function buildProgram(io) {
         .description('Route the worker health to connectors: one notice per episode and provider, reminders, and a resolved notice.')
         .option('--routing-policy <path>', 'routing policy JSON or YAML (rules, default_providers, suppression_window_minutes)')
         .option('--suppression-window-minutes <n>', 'repeat window; 0 sends every time', wholeNumber(0))
-        .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+        .option('--expected-interval-minutes <n>', 'minutes between scheduled runs (1-1440)', wholeNumber(1, 1440), 30)
         .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
-        .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1), 20)
+        .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1, 100), 20)
         .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
         .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
         .action(async (flags) => {
@@ -13847,7 +13865,7 @@ function buildProgram(io) {
         .option('--acknowledgement-state <state>', 'acknowledgements in this state', ackState)
         .option('--suppressed', 'only plans that suppressed a provider')
         .option('--no-suppressed', 'only records that suppressed nothing')
-        .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+        .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
         .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
         .action((flags) => withStore(flags, (store, now) => print(flags, readAlertHistory(store, { healthId: flags.healthId, provider: flags.provider, metadataKind: flags.metadataKind, acknowledgementState: flags.acknowledgementState, suppressed: flags.suppressed }, clampPage(flags.limit, flags.offset), now, flags.lookbackHours), renderAlertHistory)));
     configure(withCommonOptions(release.command(COMMAND.alertDashboard), DEFAULT_SQLITE))

@@ -178,7 +178,7 @@ async function pass(inputs: ActionInputs, now: number, execute: boolean, config:
           maxAlerts: 20
         })
       : undefined;
-    const history = readRunHistory(store, undefined, clampPage(10, 0));
+    const history = readRunHistory(store, undefined, clampPage(10, 0), now);
     const alerts = readAlertDashboard(store, now, inputs['lookback-hours']);
     return { pass: passResult, health, history, alerts, ...(alert ? { alert } : {}), ...(acknowledgement ? { acknowledgement } : {}) };
   } finally {

@@ -71,7 +71,7 @@ function withCommonOptions(command: Command, sqliteDefault: string | undefined, 
     .option('--now <instant>', 'compute as of this ISO-8601 instant (default: $CAVRA_NOW, else the clock)')
     .option('--json', 'print the full JSON result');
   if (lookback) {
-    command.option('--lookback-hours <hours>', 'history the computation reads', wholeNumber(1), 168);
+    command.option('--lookback-hours <hours>', 'history the computation reads (1-8784)', wholeNumber(1, 8784), 168);
   }
   return command;
 }
@@ -106,10 +106,10 @@ export function buildProgram(io: CliIo): Command {
     .option('--config <path>', 'connector configuration (read only with --execute)')
     .option('--output <path>', 'folder for delivery evidence files', DEFAULT_WORKER_OUTPUT)
     .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
-    .option('--retries <n>', 'delivery retries per provider', wholeNumber(0), 2)
-    .option('--timeout-seconds <s>', 'delivery timeout per attempt', decimal(0.1), 10)
-    .option('--schedule-interval-minutes <n>', 'minutes between scheduled passes', wholeNumber(1), 60)
-    .option('--max-digest-plans <n>', 'newest recurrence plans to digest (1-25)', wholeNumber(1), 5)
+    .option('--retries <n>', 'delivery retries per provider (0-10)', wholeNumber(0, 10), 2)
+    .option('--timeout-seconds <s>', 'delivery timeout per attempt (0.1-120)', decimal(0.1, 120), 10)
+    .option('--schedule-interval-minutes <n>', 'minutes between scheduled passes (1-1440)', wholeNumber(1, 1440), 60)
+    .option('--max-digest-plans <n>', 'newest recurrence plans to digest (1-25)', wholeNumber(1, 25), 5)
     .addOption(new Option('--dry-run', 'plan and record only (the default)').conflicts('execute'))
     .option('--execute', 'deliver owner digests (needs --config)')
     .option('--generated-by <actor>', 'who ran the pass', 'release-manager')
@@ -138,7 +138,7 @@ export function buildProgram(io: CliIo): Command {
     .description('List recorded worker runs, newest first.')
     .option('--dry-run', 'only dry runs')
     .option('--no-dry-run', 'only executed runs')
-    .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+    .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
     .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
     .action((flags) => {
       return withStore({ ...flags, lookbackHours: 0 }, (store) => {
@@ -154,7 +154,7 @@ export function buildProgram(io: CliIo): Command {
 
   configure(withCommonOptions(release.command(COMMAND.health), DEFAULT_SQLITE))
     .description("Report the worker's own health: missed and failed runs, connector failures, stale evidence.")
-    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs (1-1440)', wholeNumber(1, 1440), 30)
     .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
     .action((flags) => {
       return withStore(flags, (store, now) => {
@@ -188,8 +188,8 @@ export function buildProgram(io: CliIo): Command {
       .requiredOption('--config <path>', 'connector configuration JSON or YAML')
       .option('--output <path>', 'folder for delivery evidence files', output)
       .option('--provider <name>', 'all, or a comma list of webhook, slack, teams, jira, servicenow', providerList, 'all')
-      .option('--retries <n>', 'retries per provider after the first attempt', wholeNumber(0), 2)
-      .option('--timeout-seconds <s>', 'timeout of each attempt', decimal(0.1), 10)
+      .option('--retries <n>', 'retries per provider after the first attempt (0-10)', wholeNumber(0, 10), 2)
+      .option('--timeout-seconds <s>', 'timeout of each attempt (0.1-120)', decimal(0.1, 120), 10)
       .option('--generated-by <actor>', 'who sent it', 'release-manager');
 
   configure(withDeliveryOptions(withCommonOptions(release.command(COMMAND.deliverDigest), undefined), DEFAULT_DIGEST_OUTPUT))
@@ -210,9 +210,9 @@ export function buildProgram(io: CliIo): Command {
     .description('Route the worker health to connectors: one notice per episode and provider, reminders, and a resolved notice.')
     .option('--routing-policy <path>', 'routing policy JSON or YAML (rules, default_providers, suppression_window_minutes)')
     .option('--suppression-window-minutes <n>', 'repeat window; 0 sends every time', wholeNumber(0))
-    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs', wholeNumber(1), 30)
+    .option('--expected-interval-minutes <n>', 'minutes between scheduled runs (1-1440)', wholeNumber(1, 1440), 30)
     .option('--stale-metadata-minutes <n>', 'age after which stage evidence is stale', wholeNumber(1), 120)
-    .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1), 20)
+    .option('--max-alerts <n>', 'alerts included in a notice (1-100)', wholeNumber(1, 100), 20)
     .option('--force', 'send to every eligible provider, even inside the window or acknowledged')
     .option('--no-force', 'respect the repeat window and acknowledgements (the default)')
     .action(async (flags) => {
@@ -276,7 +276,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--acknowledgement-state <state>', 'acknowledgements in this state', ackState)
     .option('--suppressed', 'only plans that suppressed a provider')
     .option('--no-suppressed', 'only records that suppressed nothing')
-    .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 50)
+    .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
     .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
     .action((flags) =>
       withStore(flags, (store, now) =>

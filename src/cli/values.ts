@@ -6,20 +6,22 @@ import { InputError } from './errors.js';
 
 // Flag value parsers. Commander reports their errors with the flag's name.
 
-export function wholeNumber(min: number) {
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError(`expected a whole number, got '${value}'`);
     const parsed = Number(value);
     if (parsed < min) throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+    if (parsed > max) throw new InvalidArgumentError(`must be at most ${max}, got ${parsed}`);
     return parsed;
   };
 }
 
-export function decimal(min: number) {
+export function decimal(min: number, max = Number.MAX_VALUE) {
   return (value: string): number => {
     const parsed = Number(value);
     if (value.trim() === '' || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got '${value}'`);
     if (parsed < min) throw new InvalidArgumentError(`must be at least ${min}, got ${parsed}`);
+    if (parsed > max) throw new InvalidArgumentError(`must be at most ${max}, got ${parsed}`);
     return parsed;
   };
 }

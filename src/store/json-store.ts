@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from 'node:path';
 import { byNewest, createdAtOf, isObject, kindOf, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import type { Instant } from '../domain/time.js';
-import { StoreError, type EvidenceStore } from './evidence-store.js';
+import { NO_LIMIT, StoreError, type EvidenceStore } from './evidence-store.js';
 
 // `metadata.json`: the seed's `{"items": [...]}`, sorted by session_id. A missing or empty file,
 // `[]` and `{"items": []}` read as empty; writes go to a synced temp file renamed over the old one.
@@ -25,26 +25,28 @@ export class JsonEvidenceStore implements EvidenceStore {
     return items;
   }
 
-  recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
+  recordsSince(kinds: readonly string[], since: Instant, until: Instant = NO_LIMIT): JsonObject[] {
     const wanted = new Set(kinds);
     const found: JsonObject[] = [];
     for (const record of this.#load().values()) {
       if (!wanted.has(kindOf(record))) continue;
       const at = createdAtOf(record);
-      if (at !== undefined && at >= since) found.push(record);
+      if (at !== undefined && at >= since && at <= until) found.push(record);
     }
     return found.sort(byNewest);
   }
 
-  *newestFirst(kind: string): Iterable<JsonObject> {
-    yield* [...this.#load().values()].filter((record) => kindOf(record) === kind).sort(byNewest);
+  #upTo(kind: string, until: Instant): JsonObject[] {
+    return [...this.#load().values()].filter((record) => kindOf(record) === kind && (createdAtOf(record) ?? -Infinity) <= until);
   }
 
-  newestOfKind(kind: string): JsonObject | undefined {
+  *newestFirst(kind: string, until: Instant = NO_LIMIT): Iterable<JsonObject> {
+    yield* this.#upTo(kind, until).sort(byNewest);
+  }
+
+  newestOfKind(kind: string, until: Instant = NO_LIMIT): JsonObject | undefined {
     let newest: JsonObject | undefined;
-    for (const record of this.#load().values()) {
-      if (kindOf(record) === kind && (!newest || byNewest(record, newest) < 0)) newest = record;
-    }
+    for (const record of this.#upTo(kind, until)) if (!newest || byNewest(record, newest) < 0) newest = record;
     return newest;
   }
 
@@ -52,8 +54,8 @@ export class JsonEvidenceStore implements EvidenceStore {
     return [...this.#load().values()];
   }
 
-  countSince(kind: string, since: Instant): number {
-    return this.recordsSince([kind], since).length;
+  countSince(kind: string, since: Instant, until: Instant = NO_LIMIT): number {
+    return this.recordsSince([kind], since, until).length;
   }
 
   recordById(sessionId: string): JsonObject | undefined {

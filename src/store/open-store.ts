@@ -31,16 +31,16 @@ class MergedEvidenceStore implements EvidenceStore {
     this.paths = [...(json?.paths ?? []), ...(sqlite?.paths ?? [])];
   }
 
-  recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
+  recordsSince(kinds: readonly string[], since: Instant, until?: Instant): JsonObject[] {
     // JSON first: a malformed file is then reported before the SQLite file is even created.
-    const fromJson = this.json?.recordsSince(kinds, since) ?? [];
-    return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since) ?? [], fromJson);
+    const fromJson = this.json?.recordsSince(kinds, since, until) ?? [];
+    return mergeNewestFirst(this.sqlite?.recordsSince(kinds, since, until) ?? [], fromJson);
   }
 
-  *newestFirst(kind: string): Iterable<JsonObject> {
+  *newestFirst(kind: string, until?: Instant): Iterable<JsonObject> {
     const seen = new Set<string>();
-    const a = (this.sqlite?.newestFirst(kind) ?? [])[Symbol.iterator]();
-    const b = (this.json?.newestFirst(kind) ?? [])[Symbol.iterator]();
+    const a = (this.sqlite?.newestFirst(kind, until) ?? [])[Symbol.iterator]();
+    const b = (this.json?.newestFirst(kind, until) ?? [])[Symbol.iterator]();
     let nextB = b.next(); // JSON first, as in recordsSince
     let nextA = a.next();
     try {
@@ -61,8 +61,8 @@ class MergedEvidenceStore implements EvidenceStore {
     }
   }
 
-  newestOfKind(kind: string): JsonObject | undefined {
-    const candidates = [this.sqlite?.newestOfKind(kind), this.json?.newestOfKind(kind)].filter((r): r is JsonObject => !!r);
+  newestOfKind(kind: string, until?: Instant): JsonObject | undefined {
+    const candidates = [this.sqlite?.newestOfKind(kind, until), this.json?.newestOfKind(kind, until)].filter((r): r is JsonObject => !!r);
     return candidates.sort(byNewest)[0];
   }
 
@@ -70,9 +70,9 @@ class MergedEvidenceStore implements EvidenceStore {
     return mergeNewestFirst(this.sqlite?.allRecords() ?? [], this.json?.allRecords() ?? []);
   }
 
-  countSince(kind: string, since: Instant): number {
-    if (!this.sqlite || !this.json) return (this.json ?? this.sqlite)?.countSince(kind, since) ?? 0;
-    return this.recordsSince([kind], since).length; // both stores: count the merged set
+  countSince(kind: string, since: Instant, until?: Instant): number {
+    if (!this.sqlite || !this.json) return (this.json ?? this.sqlite)?.countSince(kind, since, until) ?? 0;
+    return this.recordsSince([kind], since, until).length; // both stores: count the merged set
   }
 
   recordById(sessionId: string): JsonObject | undefined {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { sortKeys } from '../domain/ids.js';
 import { createdAtOf, kindOf, num, str, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import { formatInstant, type Instant } from '../domain/time.js';
-import { StoreError, type EvidenceStore } from './evidence-store.js';
+import { NO_LIMIT, StoreError, type EvidenceStore } from './evidence-store.js';
 import { migrate } from './migrations.js';
 import { openDatabase, type SqliteDatabase } from './sqlite-driver.js';
 
@@ -50,28 +50,32 @@ export class SqliteEvidenceStore implements EvidenceStore {
     }
   }
 
-  recordsSince(kinds: readonly string[], since: Instant): JsonObject[] {
+  recordsSince(kinds: readonly string[], since: Instant, until: Instant = NO_LIMIT): JsonObject[] {
     if (kinds.length === 0) return [];
     return this.#rows(
       `SELECT session_id, payload FROM evidence_metadata
-       WHERE metadata_kind IN (${kinds.map(() => '?').join(', ')}) AND created_at_us >= ?
+       WHERE metadata_kind IN (${kinds.map(() => '?').join(', ')}) AND created_at_us >= ? AND created_at_us <= ?
        ORDER BY created_at_us DESC, session_id ASC`,
       ...kinds,
-      since
+      since,
+      Math.min(until, NO_LIMIT)
     );
   }
 
-  *newestFirst(kind: string): Iterable<JsonObject> {
+  // A record whose creation time cannot be read (created_at_us NULL) has no place in time; it is
+  // still listed last, as JSON lists it, so history shows it.
+  *newestFirst(kind: string, until: Instant = NO_LIMIT): Iterable<JsonObject> {
     const statement = this.#open().prepare(
-      'SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC'
+      'SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? AND (created_at_us <= ? OR created_at_us IS NULL) ORDER BY created_at_us DESC, session_id ASC'
     );
-    for (const row of statement.iterate(kind) as Iterable<{ session_id: string; payload: string }>) yield this.#parse(row);
+    for (const row of statement.iterate(kind, Math.min(until, NO_LIMIT)) as Iterable<{ session_id: string; payload: string }>) yield this.#parse(row);
   }
 
-  newestOfKind(kind: string): JsonObject | undefined {
+  newestOfKind(kind: string, until: Instant = NO_LIMIT): JsonObject | undefined {
     return this.#rows(
-      'SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? ORDER BY created_at_us DESC, session_id ASC LIMIT 1',
-      kind
+      'SELECT session_id, payload FROM evidence_metadata WHERE metadata_kind = ? AND (created_at_us <= ? OR created_at_us IS NULL) ORDER BY created_at_us DESC, session_id ASC LIMIT 1',
+      kind,
+      Math.min(until, NO_LIMIT)
     )[0];
   }
 
@@ -79,8 +83,10 @@ export class SqliteEvidenceStore implements EvidenceStore {
     return this.#rows('SELECT session_id, payload FROM evidence_metadata ORDER BY session_id');
   }
 
-  countSince(kind: string, since: Instant): number {
-    const row = this.#open().prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ?').get(kind, since) as { n: number };
+  countSince(kind: string, since: Instant, until: Instant = NO_LIMIT): number {
+    const row = this.#open()
+      .prepare('SELECT COUNT(*) AS n FROM evidence_metadata WHERE metadata_kind = ? AND created_at_us >= ? AND created_at_us <= ?')
+      .get(kind, since, Math.min(until, NO_LIMIT)) as { n: number };
     return row.n;
   }
 

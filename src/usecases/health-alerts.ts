@@ -32,13 +32,13 @@ export interface DeliverHealthAlertOptions {
 export async function deliverHealthAlert(options: DeliverHealthAlertOptions): Promise<JsonObject> {
   const { store, now, config } = options;
   const health = buildHealthReport({ store, now, thresholds: options.thresholds, lookbackHours: options.lookbackHours });
-  const previousRecord = store.newestOfKind(KIND.healthAlertPlan);
+  const previousRecord = store.newestOfKind(KIND.healthAlertPlan, now);
   const previous = previousRecord ? artifactOf(previousRecord) : undefined;
   // Read back to the start of the open episode, however long it has lasted.
   const episodeStart = previous ? parseInstant(previous.episode_started_at) : undefined;
   const since = Math.min(addMinutes(now, -options.lookbackHours * 60), episodeStart ?? Infinity);
-  const deliveries = store.recordsSince([KIND.connectorDelivery], since).filter((r) => r.connector_delivery_source === DELIVERY_SOURCE.healthAlert);
-  const acknowledgements = store.recordsSince([KIND.healthAlertAck], since).map(artifactOf);
+  const deliveries = store.recordsSince([KIND.connectorDelivery], since, now).filter((r) => r.connector_delivery_source === DELIVERY_SOURCE.healthAlert);
+  const acknowledgements = store.recordsSince([KIND.healthAlertAck], since, now).map(artifactOf);
 
   const decision = planHealthAlert({
     health,
@@ -126,9 +126,9 @@ export function acknowledgeHealthAlert(store: EvidenceStore, input: AckInput): J
 const ALERT_KINDS = [KIND.healthAlertPlan, KIND.healthAlertAck, KIND.connectorDelivery];
 
 export function readAlertHistory(store: EvidenceStore, filter: AlertHistoryFilter, page: Page, now: Instant, lookbackHours: number): JsonObject {
-  return alertHistory(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), filter, page);
+  return alertHistory(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60), now), filter, page);
 }
 
 export function readAlertDashboard(store: EvidenceStore, now: Instant, lookbackHours: number): JsonObject {
-  return { ...alertDashboard(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60)), now), lookback_hours: lookbackHours };
+  return { ...alertDashboard(store.recordsSince(ALERT_KINDS, addMinutes(now, -lookbackHours * 60), now), now), lookback_hours: lookbackHours };
 }

@@ -19,15 +19,15 @@ export function buildHealthReport({ store, now, thresholds, lookbackHours }: Hea
   // The newest runs: at least the ten the report lists, and on through the current failure streak.
   const recentRuns: JsonObject[] = [];
   let streakOver = false;
-  for (const run of store.newestFirst(KIND.automationRun)) {
+  for (const run of store.newestFirst(KIND.automationRun, now)) {
     recentRuns.push(run);
     streakOver ||= !isFailedRun(run);
     if (streakOver && recentRuns.length >= RECENT_RUNS) break;
   }
-  const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind)]));
+  const newestByKind = Object.fromEntries(STAGES.map(({ kind }) => [kind, store.newestOfKind(kind, now)]));
   const digestDeliveries = store
-    .recordsSince([KIND.connectorDelivery], since)
+    .recordsSince([KIND.connectorDelivery], since, now)
     .filter((record) => record.connector_delivery_source === DELIVERY_SOURCE.ownerDigest);
-  const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since), newestByKind, digestDeliveries }, thresholds, now);
+  const report = buildHealth({ recentRuns, runCount: store.countSince(KIND.automationRun, since, now), newestByKind, digestDeliveries }, thresholds, now);
   return { ...report, lookback_hours: lookbackHours };
 }

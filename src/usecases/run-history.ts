@@ -5,12 +5,12 @@ import type { EvidenceStore } from '../store/evidence-store.js';
 
 
 /** Every run in the store, newest first, filtered by mode and paged. */
-export function readRunHistory(store: EvidenceStore, dryRun: boolean | undefined, page: Page): JsonObject {
-  return runHistory([...store.newestFirst(KIND.automationRun)], dryRun, page);
+export function readRunHistory(store: EvidenceStore, dryRun: boolean | undefined, page: Page, now?: Instant): JsonObject {
+  return runHistory([...store.newestFirst(KIND.automationRun, now)], dryRun, page);
 }
 
 /** The dashboard sums the runs of the lookback window. */
 export function readRunDashboard(store: EvidenceStore, now: Instant, lookbackHours: number): JsonObject {
-  const runs = store.recordsSince([KIND.automationRun], addMinutes(now, -lookbackHours * 60));
+  const runs = store.recordsSince([KIND.automationRun], addMinutes(now, -lookbackHours * 60), now);
   return runDashboard(runs, now, lookbackHours);
 }

@@ -15,7 +15,7 @@ interface StandaloneOptions {
 }
 
 function actionHistory({ store, now, lookbackHours }: StandaloneOptions): JsonObject[] {
-  return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60)).filter(isWorkerInput);
+  return store.recordsSince(WORKER_INPUT_KINDS, addMinutes(now, -lookbackHours * 60), now).filter(isWorkerInput);
 }
 
 export function planRetries(options: StandaloneOptions & { policy: RetryPolicy }): JsonObject {

@@ -48,7 +48,7 @@ export async function runWorkerPass(options: WorkerPassOptions): Promise<WorkerP
   let history: JsonObject[];
   try {
     const since = historySince(now, options.schedule.intervalMinutes, options.lookbackHours);
-    history = store.recordsSince(WORKER_INPUT_KINDS, since).filter(isWorkerInput);
+    history = store.recordsSince(WORKER_INPUT_KINDS, since, now).filter(isWorkerInput);
   } catch (error) {
     if (error instanceof StoreError) throw error; // an unreadable store is bad input: leave it untouched
     throw recordFailure(options, passInput, error);

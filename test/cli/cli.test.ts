@@ -188,6 +188,17 @@ describe('health, history and dashboard', () => {
   });
 });
 
+describe('replay', () => {
+  test('health as of an earlier --now ignores the runs recorded after it', async () => {
+    const { json, sqlite } = seededStore();
+    await cli([...SEED_WORKER(json, sqlite), '--now', '2026-12-01T09:00:00Z']);
+    await cli([...SEED_WORKER(json, sqlite), '--now', '2026-12-01T12:00:00Z']);
+    const health = JSON.parse((await cli(['release', COMMAND.health, '--metadata-json', json, '--sqlite', sqlite, '--json', '--now', '2026-12-01T10:30:00Z'])).out);
+    // As of 10:30 the 12:00 run does not exist: the 09:00 run is 90 minutes old, floor(90 / 30) − 1 = 2 missed.
+    expect([health.latest_run_at, health.latest_run_age_minutes, health.missed_run_count, health.run_count]).toEqual(['2026-12-01T09:00:00+00:00', 90, 2, 1]);
+  });
+});
+
 describe('bad input: one clear line, a non-zero exit, the store untouched', () => {
   function snapshot(paths: string[]): (string | null)[] {
     return paths.map((p) => (existsSync(p) ? readFileSync(p, 'latin1') : null));
@@ -198,7 +209,9 @@ describe('bad input: one clear line, a non-zero exit, the store untouched', () =
     ['a bad --now', ['--now', 'yesterday'], 1, "cavra: --now: 'yesterday' is not an ISO-8601 instant (for example 2026-12-01T09:30:00Z)"],
     ['a bad interval', ['--schedule-interval-minutes', '0'], 1, "cavra: option '--schedule-interval-minutes <n>' argument '0' is invalid. must be at least 1, got 0"],
     ['an unknown provider', ['--provider', 'pagerduty'], 1, "cavra: option '--provider <name>' argument 'pagerduty' is invalid. unknown provider 'pagerduty' (expected all or one of webhook, slack, teams, jira, servicenow)"],
-    ['--dry-run with --execute', ['--dry-run', '--execute'], 2, "cavra: option '--dry-run' cannot be used with option '--execute'"]
+    ['--dry-run with --execute', ['--dry-run', '--execute'], 2, "cavra: option '--dry-run' cannot be used with option '--execute'"],
+    ['an interval over a day', ['--schedule-interval-minutes', '99999999999'], 1, "cavra: option '--schedule-interval-minutes <n>' argument '99999999999' is invalid. must be at most 1440, got 99999999999"],
+    ['too many retries', ['--retries', '1000000'], 1, "cavra: option '--retries <n>' argument '1000000' is invalid. must be at most 10, got 1000000"]
   ])('%s', async (_, extra, code, message) => {
     const { json, sqlite } = seededStore();
     const before = snapshot([json, sqlite]);

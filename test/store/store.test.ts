@@ -219,3 +219,22 @@ describe('both stores', () => {
     store.close();
   });
 });
+
+describe('reads as of an instant', () => {
+  test('records created after `until` are not seen, in either store, so a replay sees the past as it was', () => {
+    const dir = tempDir();
+    for (const paths of [{ metadataJson: join(dir, 'm.json') }, { sqlite: join(dir, 'm.db') }]) {
+      const store = openEvidenceStore(paths, NOW);
+      const early = recurrencePlanRecord('erslaescrp-early', '2026-12-01T09:00:00+00:00', []);
+      const late = recurrencePlanRecord('erslaescrp-late', '2026-12-01T12:00:00+00:00', []);
+      store.write([early, late]);
+      const until = parseInstant('2026-12-01T10:30:00Z')!;
+      expect(store.recordsSince([KIND.recurrencePlan], EPOCH, until).map((r) => r.session_id)).toEqual(['erslaescrp-early']);
+      expect([...store.newestFirst(KIND.recurrencePlan, until)].map((r) => r.session_id)).toEqual(['erslaescrp-early']);
+      expect(store.newestOfKind(KIND.recurrencePlan, until)?.session_id).toBe('erslaescrp-early');
+      expect(store.countSince(KIND.recurrencePlan, EPOCH, until)).toBe(1);
+      expect(store.newestOfKind(KIND.recurrencePlan)?.session_id).toBe('erslaescrp-late');
+      store.close();
+    }
+  });
+});
