@@ -862,7 +862,7 @@ exports.inspect = Symbol.for('nodejs.util.inspect.custom');
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1694);
+/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2066);
 
 // The `cavra` command: `cavra release <command> [flags]`.
 // A reader that stops early (`cavra … --json | head`) is not an error.
@@ -883,7 +883,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1694:
+/***/ 2066:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1339,7 +1339,60 @@ class StoreError extends Error {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/store/file-lock.ts
+
+
+// A lock file beside the JSON store, held only while a batch is written: two commands writing at
+// once (a scheduled pass and an operator's acknowledgement) take turns instead of losing records.
+const WAIT_MS = 10_000;
+const STALE_MS = 60_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function alive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/** Takes the lock, waiting up to ten seconds for another holder; a dead or stale holder's lock is broken. */
+function acquireLock(path, storePath) {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+        try {
+            const fd = (0,external_node_fs_.openSync)(path, 'wx', 0o644);
+            (0,external_node_fs_.writeSync)(fd, `${process.pid} ${new Date().toISOString()}\n`);
+            (0,external_node_fs_.closeSync)(fd);
+            return () => (0,external_node_fs_.rmSync)(path, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST') {
+                throw new StoreError(`${storePath}: cannot take the write lock ${path} (${error.code ?? String(error)})`);
+            }
+        }
+        let holder = 0;
+        let age = 0;
+        try {
+            holder = Number((0,external_node_fs_.readFileSync)(path, 'utf8').split(' ')[0]);
+            age = Date.now() - (0,external_node_fs_.statSync)(path).mtimeMs;
+        }
+        catch {
+            continue; // released meanwhile
+        }
+        if (!holder || !alive(holder) || age > STALE_MS) {
+            (0,external_node_fs_.rmSync)(path, { force: true });
+            continue;
+        }
+        if (Date.now() > deadline) {
+            throw new StoreError(`${storePath}: another cavra command (pid ${holder}) is writing this store; try again when it is done`);
+        }
+        Atomics.wait(pause, 0, 0, 50);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/store/json-store.ts
+
 
 
 
@@ -1350,6 +1403,8 @@ class JsonEvidenceStore {
     paths;
     path;
     #items;
+    /** The file as it was read, to notice another writer's batch before writing over it. */
+    #readVersion = '';
     constructor(path) {
         this.path = path;
         this.paths = [path];
@@ -1357,10 +1412,12 @@ class JsonEvidenceStore {
     #load() {
         if (this.#items)
             return this.#items;
+        const version = fileVersion(this.path);
         const items = new Map();
         for (const record of readItems(this.path))
             items.set(record.session_id, record);
         this.#items = items;
+        this.#readVersion = version;
         return items;
     }
     recordsSince(kinds, since, until = NO_LIMIT) {
@@ -1397,27 +1454,45 @@ class JsonEvidenceStore {
     recordById(sessionId) {
         return this.#load().get(sessionId);
     }
-    /** Prepares the new file beside the old one; `commit` renames it into place. */
+    /**
+     * Prepares the new file beside the old one under the write lock; `commit` renames it into place.
+     * If another command wrote the file since it was read, the batch is applied to that newer file.
+     */
     prepare(records) {
-        const items = new Map(this.#load());
-        for (const record of records)
-            items.set(record.session_id, record);
-        const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id, b.session_id));
+        this.#load();
         (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(this.path), { recursive: true });
+        const release = acquireLock(`${this.path}.lock`, this.path);
         const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(this.path), `.${(0,external_node_path_.basename)(this.path)}.${process.pid}.tmp`);
+        let items;
         try {
+            if (fileVersion(this.path) !== this.#readVersion)
+                this.#items = undefined;
+            items = new Map(this.#load());
+            for (const record of records)
+                items.set(record.session_id, record);
+            const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id, b.session_id));
             writeSynced(temp, serialise(sorted));
         }
         catch (error) {
             (0,external_node_fs_.rmSync)(temp, { force: true });
+            release();
             throw error;
         }
         return {
             commit: () => {
-                (0,external_node_fs_.renameSync)(temp, this.path);
-                this.#items = items;
+                try {
+                    (0,external_node_fs_.renameSync)(temp, this.path);
+                    this.#items = items;
+                    this.#readVersion = fileVersion(this.path);
+                }
+                finally {
+                    release();
+                }
             },
-            abort: () => (0,external_node_fs_.rmSync)(temp, { force: true })
+            abort: () => {
+                (0,external_node_fs_.rmSync)(temp, { force: true });
+                release();
+            }
         };
     }
     write(records) {
@@ -1427,6 +1502,16 @@ class JsonEvidenceStore {
     }
     close() {
         this.#items = undefined;
+    }
+}
+/** Size, change time and inode: enough to notice that another process replaced the file. */
+function fileVersion(path) {
+    try {
+        const stat = (0,external_node_fs_.statSync)(path);
+        return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    }
+    catch {
+        return 'missing';
     }
 }
 function compareIds(a, b) {

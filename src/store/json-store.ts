@@ -1,8 +1,9 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { byNewest, createdAtOf, isObject, kindOf, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import type { Instant } from '../domain/time.js';
 import { NO_LIMIT, StoreError, type EvidenceStore } from './evidence-store.js';
+import { acquireLock } from './file-lock.js';
 
 // `metadata.json`: the seed's `{"items": [...]}`, sorted by session_id. A missing or empty file,
 // `[]` and `{"items": []}` read as empty; writes go to a synced temp file renamed over the old one.
@@ -11,6 +12,8 @@ export class JsonEvidenceStore implements EvidenceStore {
   readonly paths: readonly string[];
   readonly path: string;
   #items: Map<string, JsonObject> | undefined;
+  /** The file as it was read, to notice another writer's batch before writing over it. */
+  #readVersion = '';
 
   constructor(path: string) {
     this.path = path;
@@ -19,9 +22,11 @@ export class JsonEvidenceStore implements EvidenceStore {
 
   #load(): Map<string, JsonObject> {
     if (this.#items) return this.#items;
+    const version = fileVersion(this.path);
     const items = new Map<string, JsonObject>();
     for (const record of readItems(this.path)) items.set(record.session_id as string, record);
     this.#items = items;
+    this.#readVersion = version;
     return items;
   }
 
@@ -62,25 +67,41 @@ export class JsonEvidenceStore implements EvidenceStore {
     return this.#load().get(sessionId);
   }
 
-  /** Prepares the new file beside the old one; `commit` renames it into place. */
+  /**
+   * Prepares the new file beside the old one under the write lock; `commit` renames it into place.
+   * If another command wrote the file since it was read, the batch is applied to that newer file.
+   */
   prepare(records: readonly EvidenceRecord[]): { commit(): void; abort(): void } {
-    const items = new Map(this.#load());
-    for (const record of records) items.set(record.session_id, record);
-    const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id as string, b.session_id as string));
+    this.#load();
     mkdirSync(dirname(this.path), { recursive: true });
+    const release = acquireLock(`${this.path}.lock`, this.path);
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.tmp`);
+    let items: Map<string, JsonObject>;
     try {
+      if (fileVersion(this.path) !== this.#readVersion) this.#items = undefined;
+      items = new Map(this.#load());
+      for (const record of records) items.set(record.session_id, record);
+      const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id as string, b.session_id as string));
       writeSynced(temp, serialise(sorted));
     } catch (error) {
       rmSync(temp, { force: true });
+      release();
       throw error;
     }
     return {
       commit: () => {
-        renameSync(temp, this.path);
-        this.#items = items;
+        try {
+          renameSync(temp, this.path);
+          this.#items = items;
+          this.#readVersion = fileVersion(this.path);
+        } finally {
+          release();
+        }
       },
-      abort: () => rmSync(temp, { force: true })
+      abort: () => {
+        rmSync(temp, { force: true });
+        release();
+      }
     };
   }
 
@@ -91,6 +112,16 @@ export class JsonEvidenceStore implements EvidenceStore {
 
   close(): void {
     this.#items = undefined;
+  }
+}
+
+/** Size, change time and inode: enough to notice that another process replaced the file. */
+function fileVersion(path: string): string {
+  try {
+    const stat = statSync(path);
+    return `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  } catch {
+    return 'missing';
   }
 }
 

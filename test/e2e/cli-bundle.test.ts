@@ -96,3 +96,26 @@ describe('a platform without a prebuilt SQLite binary', () => {
     expect(existsSync(join(work, 'm.json'))).toBe(true);
   });
 });
+
+describe('commands writing one JSON store at once', () => {
+  test('take turns: four passes started together keep four run records', async () => {
+    const { spawn } = await import('node:child_process');
+    const root = install();
+    const work = tempDir('cavra-host-');
+    const passes = [1, 2, 3, 4].map(
+      (hour) =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            [join(root, 'bin', 'cavra.js'), 'release', 'endpoint-remediation-sla-escalation-recurrence-automation', '--metadata-json', 'm.json', '--sqlite', '', '--now', `2026-12-01T1${hour}:05:00Z`],
+            { cwd: work, env: { PATH: process.env.PATH ?? '' }, stdio: 'ignore' }
+          );
+          child.on('close', resolve);
+        })
+    );
+    expect(await Promise.all(passes)).toEqual([0, 0, 0, 0]);
+    const items = JSON.parse(readFileSync(join(work, 'm.json'), 'utf8')).items as { metadata_kind: string }[];
+    expect(items.filter((r) => r.metadata_kind === 'endpoint-remediation-sla-escalation-recurrence-automation-run')).toHaveLength(4);
+    expect(existsSync(join(work, 'm.json.lock'))).toBe(false);
+  });
+});
