@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseGithubOutput } from './github-output.js';
 import { EXAMPLE_DEMO_NOW_ISO, EXAMPLE_DIR, EXAMPLE_INTERVAL_MINUTES } from './generate-evidence.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -45,12 +46,5 @@ const run = spawnSync(process.execPath, [join(root, 'dist', 'index.js')], {
 console.log('\n===== job summary (GITHUB_STEP_SUMMARY) =====\n');
 console.log(readFileSync(summaryFile, 'utf8'));
 console.log('===== outputs (GITHUB_OUTPUT) =====\n');
-const lines = readFileSync(outputFile, 'utf8').split('\n');
-for (let i = 0; i < lines.length; i++) {
-  const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-  if (!match) continue;
-  const end = lines.indexOf(match[2]!, i + 1);
-  console.log(`${match[1]}: ${lines.slice(i + 1, end).join('\n')}`);
-  i = end;
-}
+for (const [name, value] of Object.entries(parseGithubOutput(readFileSync(outputFile, 'utf8')))) console.log(`${name}: ${value}`);
 process.exitCode = run.status ?? 1;

@@ -1277,16 +1277,20 @@ function clampPage(limit, offset) {
 function isDryRun(run) {
     return artifactOf(run).dry_run !== false && run.dry_run !== false;
 }
-function runHistory(runs, dryRun, page) {
-    const matching = runs.filter((run) => dryRun === undefined || isDryRun(run) === dryRun).sort(byNewest);
+/** The seed's paged result: `total` counts before paging. */
+function paged(schemaVersion, matching, page) {
     return {
-        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_history.v1',
+        schema_version: schemaVersion,
         product: 'CAVRA',
         items: matching.slice(page.offset, page.offset + page.limit),
         total: matching.length,
         limit: page.limit,
         offset: page.offset
     };
+}
+function runHistory(runs, dryRun, page) {
+    const matching = runs.filter((run) => dryRun === undefined || isDryRun(run) === dryRun).sort(byNewest);
+    return paged('cavra.endpoint_remediation_sla.escalation_recurrence_automation_history.v1', matching, page);
 }
 function summaryCount(run, key) {
     const summary = artifactOf(run).summary;
@@ -12859,6 +12863,7 @@ function recordFailure(options, passInput, error) {
 
 
 
+
 // Acknowledgements of health alerts, and the seed's alert history and dashboard (reference §3.8-3.9).
 const ACK_STATES = ['acknowledged', 'dismissed', 'escalated', 'resolved'];
 const CLEARING = new Set(['acknowledged', 'resolved']);
@@ -12921,14 +12926,7 @@ function alertHistory(records, filter, page) {
         .filter((r) => !filter.acknowledgementState || str(r.acknowledgement_state) === filter.acknowledgementState)
         .filter((r) => filter.suppressed === undefined || suppressedCount(r) > 0 === filter.suppressed)
         .sort(byNewest);
-    return {
-        schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1',
-        product: 'CAVRA',
-        items: matching.slice(page.offset, page.offset + page.limit),
-        total: matching.length,
-        limit: page.limit,
-        offset: page.offset
-    };
+    return paged('cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1', matching, page);
 }
 function suppressedCount(record) {
     return kindOf(record) === KIND.healthAlertPlan ? strings(record.suppressed_providers).length || objects(artifactOf(record).suppressed_providers).length : 0;

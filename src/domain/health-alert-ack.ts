@@ -1,6 +1,6 @@
 import { hashedId } from './ids.js';
 import { artifactOf, byNewest, createdAtOf, DELIVERY_SOURCE, KIND, kindOf, objects, str, strings, truthy, type EvidenceRecord, type JsonObject } from './records.js';
-import type { Page } from './run-history.js';
+import { paged, type Page } from './run-history.js';
 import { formatInstant, type Instant } from './time.js';
 
 // Acknowledgements of health alerts, and the seed's alert history and dashboard (reference §3.8-3.9).
@@ -94,14 +94,7 @@ export function alertHistory(records: readonly JsonObject[], filter: AlertHistor
     .filter((r) => !filter.acknowledgementState || str(r.acknowledgement_state) === filter.acknowledgementState)
     .filter((r) => filter.suppressed === undefined || suppressedCount(r) > 0 === filter.suppressed)
     .sort(byNewest);
-  return {
-    schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1',
-    product: 'CAVRA',
-    items: matching.slice(page.offset, page.offset + page.limit),
-    total: matching.length,
-    limit: page.limit,
-    offset: page.offset
-  };
+  return paged('cavra.endpoint_remediation_sla.escalation_recurrence_automation_health_alert_history.v1', matching, page);
 }
 
 function suppressedCount(record: JsonObject): number {

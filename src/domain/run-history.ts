@@ -21,16 +21,21 @@ export function isDryRun(run: JsonObject): boolean {
   return artifactOf(run).dry_run !== false && run.dry_run !== false;
 }
 
-export function runHistory(runs: readonly JsonObject[], dryRun: boolean | undefined, page: Page): JsonObject {
-  const matching = runs.filter((run) => dryRun === undefined || isDryRun(run) === dryRun).sort(byNewest);
+/** The seed's paged result: `total` counts before paging. */
+export function paged(schemaVersion: string, matching: readonly JsonObject[], page: Page): JsonObject {
   return {
-    schema_version: 'cavra.endpoint_remediation_sla.escalation_recurrence_automation_history.v1',
+    schema_version: schemaVersion,
     product: 'CAVRA',
     items: matching.slice(page.offset, page.offset + page.limit),
     total: matching.length,
     limit: page.limit,
     offset: page.offset
   };
+}
+
+export function runHistory(runs: readonly JsonObject[], dryRun: boolean | undefined, page: Page): JsonObject {
+  const matching = runs.filter((run) => dryRun === undefined || isDryRun(run) === dryRun).sort(byNewest);
+  return paged('cavra.endpoint_remediation_sla.escalation_recurrence_automation_history.v1', matching, page);
 }
 
 function summaryCount(run: JsonObject, key: string): number {

@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { INPUT_DEFAULTS } from '../../src/action/inputs.js';
+import { parseGithubOutput } from '../../scripts/github-output.js';
 import { parseInstant } from '../../src/domain/time.js';
 import { openEvidenceStore } from '../../src/store/open-store.js';
 import { recurrenceDelivery, recurrencePlanRecord, route, tempDir } from '../helpers/records.js';
@@ -52,22 +53,9 @@ function runAction(workspace: string, inputs: Record<string, string>, env: Recor
       ...env
     }
   });
-  return { status: result.status, stdout: result.stdout + result.stderr, outputs: parseOutputs(readFileSync(outputFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8') };
+  return { status: result.status, stdout: result.stdout + result.stderr, outputs: parseGithubOutput(readFileSync(outputFile, 'utf8')), summary: readFileSync(summaryFile, 'utf8') };
 }
 
-/** The runner's `name<<delimiter` output file format. */
-function parseOutputs(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const end = lines.indexOf(match[2]!, i + 1);
-    outputs[match[1]!] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return outputs;
-}
 
 function seededWorkspace(): string {
   const workspace = tempDir('cavra-workspace-');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseGithubOutput } from '../../scripts/github-output.js';
 import { setEnv, startActionsService, type ActionsService } from '../helpers/actions-service.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { recurrenceDelivery, recurrencePlanRecord, route, tempDir } from '../helpers/records.js';
@@ -72,15 +73,7 @@ async function runAction(runId: number, options: { inputs?: Record<string, strin
   const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const result = { status, stdout: log, stderr: '' };
   service.addRun({ id: runId, conclusion: result.status === 0 ? 'success' : 'failure', status: 'completed' });
-  const outputs: Record<string, string> = {};
-  const lines = readFileSync(outputFile, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const end = lines.indexOf(match[2]!, i + 1);
-    outputs[match[1]!] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
+  const outputs = parseGithubOutput(readFileSync(outputFile, 'utf8'));
   return { status: result.status, log: result.stdout + result.stderr, outputs, summary: readFileSync(summaryFile, 'utf8'), workspace };
 }
 
