@@ -12513,6 +12513,16 @@ const GONE_KIND = 'cavra-recurrence-automation-destination-gone';
 function goneId(connector) {
     return hashedId('cavragone', `${connector.provider}|${sha256Hex(connector.url)}`);
 }
+/**
+ * The seed's `<event id>-connector-delivery.json`. A reminder or a resolved notice of the same
+ * episode gets its step and time in the name, so no delivery's evidence replaces another's.
+ */
+function evidenceFileName(eventId, step, generatedAt) {
+    const base = eventId.replace(/\//g, '-');
+    if (step === 'open')
+        return `${base}-connector-delivery.json`;
+    return `${base}-${step}-${generatedAt.replace(/[^0-9]/g, '').slice(0, 14)}-connector-delivery.json`;
+}
 function intentId(ledgerKey, provider) {
     return hashedId('cavraintent', `${ledgerKey}|${provider}`);
 }
@@ -12561,7 +12571,7 @@ async function deliverEvent(request) {
         skipped
     };
     const delivery = JSON.parse(scrubSecrets(JSON.stringify(unscrubbed), request.secrets));
-    const evidencePath = (0,external_node_path_.join)(request.outputDir, `${request.eventId.replace(/\//g, '-')}${request.recordExtras?.lifecycle_step && request.recordExtras.lifecycle_step !== 'open' ? `-${String(request.recordExtras.lifecycle_step)}` : ''}-connector-delivery.json`);
+    const evidencePath = (0,external_node_path_.join)(request.outputDir, evidenceFileName(request.eventId, String(request.recordExtras?.lifecycle_step ?? 'open'), generatedAt));
     (0,external_node_fs_.mkdirSync)(request.outputDir, { recursive: true });
     (0,external_node_fs_.writeFileSync)(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
     const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
@@ -13564,12 +13574,20 @@ function renderHistory(history) {
     return lines.join('\n');
 }
 function renderDashboard(dashboard) {
+    const latest = objects(dashboard.latest)[0];
+    const latestSummary = (latest ? (artifactOf(latest).summary ?? {}) : {});
+    const why = str(dashboard.alert_level) === 'critical'
+        ? 'runs planned retries of failed recurrence deliveries'
+        : str(dashboard.alert_level) === 'warning'
+            ? 'runs planned owner digests or saw suppressed routes'
+            : 'no run planned retries, digests or suppressions';
     return [
-        `Recurrence automation dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}`,
+        `Recurrence automation dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}, because ${why}`,
         `  runs         ${num(dashboard.run_count)} (${num(dashboard.dry_run_count)} dry-run, ${num(dashboard.executed_count)} executed; ${num(dashboard.failed_count)} failed, ${num(dashboard.partial_count)} partial)`,
-        `  retryable    ${num(dashboard.retryable_count)} (summed over runs)`,
-        `  digests      ${num(dashboard.owner_digest_count)}`,
-        `  suppression  ${num(dashboard.suppression_event_count)} events`
+        latest
+            ? `  latest run   ${str(latest.session_id)} at ${str(latest.created_at)}: ${num(latestSummary.retryable_count)} retryable, ${num(latestSummary.owner_digest_count)} digests, ${num(latestSummary.suppression_event_count)} suppression events`
+            : '  latest run   none in the window',
+        `  summed over the window's runs (the seed's totals): ${num(dashboard.retryable_count)} retryable, ${num(dashboard.owner_digest_count)} digests, ${num(dashboard.suppression_event_count)} suppression events`
     ].join('\n');
 }
 function renderRetryPlan(result) {

@@ -68,12 +68,21 @@ export function renderHistory(history: JsonObject): string {
 }
 
 export function renderDashboard(dashboard: JsonObject): string {
+  const latest = objects(dashboard.latest)[0];
+  const latestSummary = (latest ? ((artifactOf(latest).summary ?? {}) as JsonObject) : {}) as JsonObject;
+  const why =
+    str(dashboard.alert_level) === 'critical'
+      ? 'runs planned retries of failed recurrence deliveries'
+      : str(dashboard.alert_level) === 'warning'
+        ? 'runs planned owner digests or saw suppressed routes'
+        : 'no run planned retries, digests or suppressions';
   return [
-    `Recurrence automation dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}`,
+    `Recurrence automation dashboard (last ${num(dashboard.lookback_hours)} h): ${str(dashboard.alert_level).toUpperCase()}, because ${why}`,
     `  runs         ${num(dashboard.run_count)} (${num(dashboard.dry_run_count)} dry-run, ${num(dashboard.executed_count)} executed; ${num(dashboard.failed_count)} failed, ${num(dashboard.partial_count)} partial)`,
-    `  retryable    ${num(dashboard.retryable_count)} (summed over runs)`,
-    `  digests      ${num(dashboard.owner_digest_count)}`,
-    `  suppression  ${num(dashboard.suppression_event_count)} events`
+    latest
+      ? `  latest run   ${str(latest.session_id)} at ${str(latest.created_at)}: ${num(latestSummary.retryable_count)} retryable, ${num(latestSummary.owner_digest_count)} digests, ${num(latestSummary.suppression_event_count)} suppression events`
+      : '  latest run   none in the window',
+    `  summed over the window's runs (the seed's totals): ${num(dashboard.retryable_count)} retryable, ${num(dashboard.owner_digest_count)} digests, ${num(dashboard.suppression_event_count)} suppression events`
   ].join('\n');
 }
 

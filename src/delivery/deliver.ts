@@ -61,6 +61,16 @@ export interface DeliverOutcome {
   success: boolean;
 }
 
+/**
+ * The seed's `<event id>-connector-delivery.json`. A reminder or a resolved notice of the same
+ * episode gets its step and time in the name, so no delivery's evidence replaces another's.
+ */
+export function evidenceFileName(eventId: string, step: string, generatedAt: string): string {
+  const base = eventId.replace(/\//g, '-');
+  if (step === 'open') return `${base}-connector-delivery.json`;
+  return `${base}-${step}-${generatedAt.replace(/[^0-9]/g, '').slice(0, 14)}-connector-delivery.json`;
+}
+
 export function intentId(ledgerKey: string, provider: string): string {
   return hashedId('cavraintent', `${ledgerKey}|${provider}`);
 }
@@ -105,7 +115,7 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
     skipped
   };
   const delivery = JSON.parse(scrubSecrets(JSON.stringify(unscrubbed), request.secrets)) as JsonObject;
-  const evidencePath = join(request.outputDir, `${request.eventId.replace(/\//g, '-')}${request.recordExtras?.lifecycle_step && request.recordExtras.lifecycle_step !== 'open' ? `-${String(request.recordExtras.lifecycle_step)}` : ''}-connector-delivery.json`);
+  const evidencePath = join(request.outputDir, evidenceFileName(request.eventId, String(request.recordExtras?.lifecycle_step ?? 'open'), generatedAt));
   mkdirSync(request.outputDir, { recursive: true });
   writeFileSync(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
 

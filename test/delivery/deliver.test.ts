@@ -263,13 +263,14 @@ describe('deliverEvent: one provider failing, one succeeding', () => {
     fx.store.close();
   });
 
-  test('a lifecycle step other than open and a "/" in the event id shape the evidence file name', async () => {
+  test('a lifecycle step other than open, its time, and a "/" in the event id shape the evidence file name', async () => {
     const fx = fixture();
     receiver.respond(fx.hookPath, { status: 200 });
     const outcome = await deliverEvent(
       request(fx, [target(fx, 'webhook', 'health|x|resolve')], { eventId: 'health/episode-1', recordExtras: { lifecycle_step: 'resolve' } })
     );
-    const expected = join(fx.outputDir, 'health-episode-1-resolve-connector-delivery.json');
+    // A reminder or resolved notice carries its step and generated_at (2026-12-01T12:00:00), so none replaces another.
+    const expected = join(fx.outputDir, 'health-episode-1-resolve-20261201120000-connector-delivery.json');
     expect(outcome.evidencePath).toBe(expected);
     expect(existsSync(expected)).toBe(true);
     expect(outcome.record).toMatchObject({ lifecycle_step: 'resolve', event_id: 'health/episode-1' });
