@@ -48,7 +48,7 @@ describe('the installed cavra command', () => {
     ]);
 
     const dashboard = cavra(root, work, ['release', 'endpoint-remediation-sla-escalation-recurrence-automation-dashboard', ...stores, '--now', '2026-12-01T09:11:00Z']);
-    expect(dashboard.stdout.split('\n')[0]).toBe('Recurrence automation dashboard (last 168 h): HEALTHY');
+    expect(dashboard.stdout.split('\n')[0]).toBe('Recurrence automation dashboard (last 168 h): HEALTHY, because no run planned retries, digests or suppressions');
 
     const health = cavra(root, work, [
       'release',

@@ -87,7 +87,7 @@ describe('cavra-recurrence-run', () => {
     expect(first.stdout).toContain('cavra-recurrence-run: dry-run pass, provider all, every 30 min, as kubernetes:cronjob/cavra-recurrence-automation');
     // Nothing had run before: health as found is critical (never ran), and says so.
     expect(first.stdout).toContain('cavra-recurrence-run: health as found: critical|missed_run,stale_metadata;');
-    expect(first.stdout).toMatch(/^Recurrence automation dashboard \(last 168 h\): HEALTHY\n {2}runs {9}1 \(1 dry-run, 0 executed/m);
+    expect(first.stdout).toMatch(/^Recurrence automation dashboard \(last 168 h\): HEALTHY, because no run planned retries, digests or suppressions\n {2}runs {9}1 \(1 dry-run, 0 executed/m);
 
     const store = json(p.metadataJson);
     expect(Object.keys(store)).toEqual(['items']);
