@@ -12555,7 +12555,12 @@ async function deliverEvent(request) {
     }
     if (runnable.length === 0)
         return { delivery: undefined, record: undefined, evidencePath: undefined, skipped, success: true };
-    const deliveries = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+    // The ledger is written once before the sends (every intent) and once after (every outcome):
+    // two writes per event, however many providers, since a JSON store rewrites its whole file.
+    store.write(runnable.map((target) => intentRecord(request, target, generatedAt, 'pending')));
+    const sent = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+    store.write(sent.flatMap((s) => s.ledger));
+    const deliveries = sent.map((s) => s.entry);
     const success = deliveries.every((d) => d.success === true);
     const providers = runnable.map((t) => t.connector.provider);
     const failedProviders = deliveries.filter((d) => d.success !== true).map((d) => String(d.provider));
@@ -12600,11 +12605,9 @@ async function deliverEvent(request) {
     };
     return { delivery, record, evidencePath, skipped, success };
 }
-async function deliverOne(request, target, generatedAt) {
-    const { connector } = target;
-    const id = intentId(target.ledgerKey, connector.provider);
-    const intent = (state, extra = {}) => ({
-        session_id: id,
+function intentRecord(request, target, generatedAt, state, extra = {}) {
+    return {
+        session_id: intentId(target.ledgerKey, target.connector.provider),
         metadata_kind: INTENT_KIND,
         created_at: generatedAt,
         signer: request.generatedBy,
@@ -12612,13 +12615,16 @@ async function deliverOne(request, target, generatedAt) {
         blocked_count: state === 'failed' ? 1 : 0,
         approval_required_count: 0,
         ledger_key: target.ledgerKey,
-        provider: connector.provider,
+        provider: target.connector.provider,
         event_id: request.eventId,
         state,
         intent_at: generatedAt,
         ...extra
-    });
-    request.store.write([intent('pending')]);
+    };
+}
+/** One provider's send; its outcome for the ledger is returned, to be written with the others'. */
+async function deliverOne(request, target, generatedAt) {
+    const { connector } = target;
     const body = JSON.stringify(providerPayload(connector, request.notice, request.event));
     const headers = { ...connector.headers };
     if (connector.signingSecret) {
@@ -12647,16 +12653,16 @@ async function deliverOne(request, target, generatedAt) {
             }
         ]
         : [];
-    request.store.write([
+    const ledger = [
         ...goneRecord,
-        intent(result.success ? 'sent' : 'failed', {
+        intentRecord(request, target, generatedAt, result.success ? 'sent' : 'failed', {
             ...(result.success ? { sent_at: completedAt } : {}),
             status_code: result.status_code,
             attempt_count: result.attempts.length,
             gone: result.gone
         })
-    ]);
-    return {
+    ];
+    const entry = {
         provider: connector.provider,
         success: result.success,
         status_code: result.status_code,
@@ -12669,6 +12675,7 @@ async function deliverOne(request, target, generatedAt) {
         gone: result.gone,
         request: { method: connector.method, url: redactUrl(connector.url, connector.urlIsSecret), headers: redactHeaders(headers, connector.secretHeaders) }
     };
+    return { entry, ledger };
 }
 
 ;// CONCATENATED MODULE: ./src/domain/notice.ts
@@ -13536,6 +13543,27 @@ function renderWorkerPass(result) {
         `  follow-ups  ${num(summary.follow_up_action_count)}`,
         `  indexed     ${result.indexed_metadata_stores.join(', ') || 'nowhere (no store given)'}`
     ];
+    // Execute mode: what each provider did with the digests.
+    const byProvider = new Map();
+    const tally = (provider) => byProvider.get(provider) ?? byProvider.set(provider, { sent: 0, failed: [], skipped: [] }).get(provider);
+    for (const digest of digests) {
+        for (const d of objects(digest.delivery?.deliveries)) {
+            if (d.success)
+                tally(str(d.provider)).sent += 1;
+            else
+                tally(str(d.provider)).failed.push(str(d.error) || str(d.error_class));
+        }
+        for (const s of objects(digest.skipped_providers))
+            tally(str(s.provider)).skipped.push(str(s.reason));
+    }
+    for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const parts = [`${t.sent} sent`];
+        if (t.failed.length > 0)
+            parts.push(`${t.failed.length} FAILED (${[...new Set(t.failed)].join('; ')})`);
+        if (t.skipped.length > 0)
+            parts.push(`${t.skipped.length} not sent (${t.skipped[0]}${t.skipped.length > 1 ? `, and ${t.skipped.length - 1} more` : ''})`);
+        lines.push(`  ${provider.padEnd(11)} ${parts.join(', ')}`);
+    }
     const retryable = retries.filter((d) => d.action === 'retry');
     if (retryable.length > 0) {
         lines.push('Look at: recurrence deliveries eligible for retry');

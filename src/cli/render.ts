@@ -28,6 +28,22 @@ export function renderWorkerPass(result: JsonObject): string {
     `  follow-ups  ${num(summary.follow_up_action_count)}`,
     `  indexed     ${(result.indexed_metadata_stores as string[]).join(', ') || 'nowhere (no store given)'}`
   ];
+  // Execute mode: what each provider did with the digests.
+  const byProvider = new Map<string, { sent: number; failed: string[]; skipped: string[] }>();
+  const tally = (provider: string) => byProvider.get(provider) ?? byProvider.set(provider, { sent: 0, failed: [], skipped: [] }).get(provider)!;
+  for (const digest of digests) {
+    for (const d of objects((digest.delivery as JsonObject | null)?.deliveries)) {
+      if (d.success) tally(str(d.provider)).sent += 1;
+      else tally(str(d.provider)).failed.push(str(d.error) || str(d.error_class));
+    }
+    for (const s of objects(digest.skipped_providers)) tally(str(s.provider)).skipped.push(str(s.reason));
+  }
+  for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const parts = [`${t.sent} sent`];
+    if (t.failed.length > 0) parts.push(`${t.failed.length} FAILED (${[...new Set(t.failed)].join('; ')})`);
+    if (t.skipped.length > 0) parts.push(`${t.skipped.length} not sent (${t.skipped[0]}${t.skipped.length > 1 ? `, and ${t.skipped.length - 1} more` : ''})`);
+    lines.push(`  ${provider.padEnd(11)} ${parts.join(', ')}`);
+  }
   const retryable = retries.filter((d) => d.action === 'retry');
   if (retryable.length > 0) {
     lines.push('Look at: recurrence deliveries eligible for retry');

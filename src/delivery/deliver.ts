@@ -99,7 +99,12 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
   }
   if (runnable.length === 0) return { delivery: undefined, record: undefined, evidencePath: undefined, skipped, success: true };
 
-  const deliveries = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+  // The ledger is written once before the sends (every intent) and once after (every outcome):
+  // two writes per event, however many providers, since a JSON store rewrites its whole file.
+  store.write(runnable.map((target) => intentRecord(request, target, generatedAt, 'pending')));
+  const sent = await Promise.all(runnable.map((target) => deliverOne(request, target, generatedAt)));
+  store.write(sent.flatMap((s) => s.ledger));
+  const deliveries = sent.map((s) => s.entry);
   const success = deliveries.every((d) => d.success === true);
   const providers = runnable.map((t) => t.connector.provider);
   const failedProviders = deliveries.filter((d) => d.success !== true).map((d) => String(d.provider));
@@ -146,11 +151,9 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
   return { delivery, record, evidencePath, skipped, success };
 }
 
-async function deliverOne(request: DeliverRequest, target: DeliveryTarget, generatedAt: string): Promise<JsonObject> {
-  const { connector } = target;
-  const id = intentId(target.ledgerKey, connector.provider);
-  const intent = (state: string, extra: JsonObject = {}): EvidenceRecord => ({
-    session_id: id,
+function intentRecord(request: DeliverRequest, target: DeliveryTarget, generatedAt: string, state: string, extra: JsonObject = {}): EvidenceRecord {
+  return {
+    session_id: intentId(target.ledgerKey, target.connector.provider),
     metadata_kind: INTENT_KIND,
     created_at: generatedAt,
     signer: request.generatedBy,
@@ -158,14 +161,17 @@ async function deliverOne(request: DeliverRequest, target: DeliveryTarget, gener
     blocked_count: state === 'failed' ? 1 : 0,
     approval_required_count: 0,
     ledger_key: target.ledgerKey,
-    provider: connector.provider,
+    provider: target.connector.provider,
     event_id: request.eventId,
     state,
     intent_at: generatedAt,
     ...extra
-  });
-  request.store.write([intent('pending')]);
+  };
+}
 
+/** One provider's send; its outcome for the ledger is returned, to be written with the others'. */
+async function deliverOne(request: DeliverRequest, target: DeliveryTarget, generatedAt: string): Promise<{ entry: JsonObject; ledger: EvidenceRecord[] }> {
+  const { connector } = target;
   const body = JSON.stringify(providerPayload(connector, request.notice, request.event));
   const headers = { ...connector.headers };
   if (connector.signingSecret) {
@@ -193,16 +199,16 @@ async function deliverOne(request: DeliverRequest, target: DeliveryTarget, gener
         }
       ]
     : [];
-  request.store.write([
+  const ledger = [
     ...goneRecord,
-    intent(result.success ? 'sent' : 'failed', {
+    intentRecord(request, target, generatedAt, result.success ? 'sent' : 'failed', {
       ...(result.success ? { sent_at: completedAt } : {}),
       status_code: result.status_code,
       attempt_count: result.attempts.length,
       gone: result.gone
     })
-  ]);
-  return {
+  ];
+  const entry: JsonObject = {
     provider: connector.provider,
     success: result.success,
     status_code: result.status_code,
@@ -215,4 +221,5 @@ async function deliverOne(request: DeliverRequest, target: DeliveryTarget, gener
     gone: result.gone,
     request: { method: connector.method, url: redactUrl(connector.url, connector.urlIsSecret), headers: redactHeaders(headers, connector.secretHeaders) }
   };
+  return { entry, ledger };
 }

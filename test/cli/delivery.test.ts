@@ -196,6 +196,24 @@ describe('worker pass in execute mode', () => {
   });
 });
 
+describe('the human summary of an execute pass', () => {
+  test('says, per provider, what was sent, what failed and why, and what was not sent again', async () => {
+    const ws = workspace();
+    seedPlan(ws.json, ws.sqlite);
+    receiver.respond('/teams', { status: 500, body: 'upstream error' });
+    const args = ['release', COMMAND.worker, ...ws.stores, '--execute', '--config', connectorsFile(ws.dir, ['slack', 'teams']), '--output', ws.output, '--retries', '0'];
+    const first = await cli([...args, '--now', '2026-12-01T09:20:00Z'], secretsEnv());
+    expect(first.out.split('\n').filter((l) => /^  (slack|teams) /.test(l))).toEqual(['  slack       1 sent', '  teams       0 sent, 1 FAILED (HTTP 500: upstream error)']);
+    const again = await cli([...args, '--now', '2026-12-01T09:25:00Z'], secretsEnv());
+    const lines = again.out.split('\n').filter((l) => /^  (slack|teams) /.test(l));
+    expect(lines[0]).toMatch(/^  slack {7}0 sent, 1 not sent \(already sent at .+ \(send ledger\)\)$/);
+    // A failed notice may be tried again; a sent one may not.
+    expect(lines[1]).toBe('  teams       0 sent, 1 FAILED (HTTP 500: upstream error)');
+    expect(receiver.at('/slack')).toHaveLength(1);
+    expect(receiver.at('/teams')).toHaveLength(2);
+  });
+});
+
 describe('bad connector configuration: one line, exit 1, nothing written or sent', () => {
   test.each([
     ['malformed JSON', '{"connectors": ', /^cavra: --config .*connectors\.json: invalid JSON \(.+\)$/, {}],
