@@ -155,16 +155,18 @@ function readItems(path: string): JsonObject[] {
   return items as JsonObject[];
 }
 
-/** One record per line keeps the file diffable and lets it be written in pieces. */
-function serialise(items: readonly JsonObject[]): string[] {
-  if (items.length === 0) return ['{"items": []}\n'];
-  const parts = ['{"items": [\n'];
-  items.forEach((item, index) => parts.push(`${JSON.stringify(item)}${index + 1 < items.length ? ',' : ''}\n`));
-  parts.push(']}\n');
-  return parts;
+/** One record per line keeps the file diffable, and lets it be written a piece at a time. */
+function* serialise(items: readonly JsonObject[]): Generator<string> {
+  if (items.length === 0) {
+    yield '{"items": []}\n';
+    return;
+  }
+  yield '{"items": [\n';
+  for (let index = 0; index < items.length; index++) yield `${JSON.stringify(items[index])}${index + 1 < items.length ? ',' : ''}\n`;
+  yield ']}\n';
 }
 
-function writeSynced(path: string, parts: readonly string[]): void {
+function writeSynced(path: string, parts: Iterable<string>): void {
   const fd = openSync(path, 'w', 0o644);
   try {
     let buffer = '';
