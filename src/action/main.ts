@@ -50,6 +50,14 @@ function storeFolders(inputs: ActionInputs): string[] {
 }
 
 export async function run(): Promise<void> {
+  try {
+    await runAction();
+  } catch (error) {
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function runAction(): Promise<void> {
   // Masked before anything else can print it.
   const connectorsText = core.getInput('connectors');
   if (connectorsText) core.setSecret(connectorsText);
@@ -124,13 +132,25 @@ export async function run(): Promise<void> {
   core.setOutput('state-saved', String(saved?.cacheSaved ?? false));
   core.setOutput('artifact-id', saved?.artifactId === undefined ? '' : String(saved.artifactId));
 
-  if (results) {
-    setOutputs(results, resultPath, mode.execute);
-    await core.summary.addRaw(jobSummary({ ...results, resultPath, mode, restored, saved })).write();
-  } else {
-    await core.summary.addRaw(jobSummary({ failure: failure ?? 'unknown error', mode, restored, saved, resultPath: '' })).write();
-  }
+  if (results) setOutputs(results, resultPath, mode.execute);
+  const summary = results
+    ? jobSummary({ ...results, resultPath, mode, restored, saved })
+    : jobSummary({ failure: failure ?? 'unknown error', mode, restored, saved, resultPath: '' });
+  await writeSummary(summary);
   if (failure) core.setFailed(failure);
+}
+
+/** Outside a runner there is no summary file: the summary goes to the log instead. */
+async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.info(markdown);
+    return;
+  }
+  try {
+    await core.summary.addRaw(markdown).write();
+  } catch (error) {
+    core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 interface Policies {
