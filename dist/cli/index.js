@@ -13353,8 +13353,10 @@ async function deliverStep(options, health, plan, step, notices) {
 function acknowledgeHealthAlert(store, input) {
     const acknowledgement = buildAcknowledgement(input);
     const metadata = acknowledgementRecord(acknowledgement);
+    // Recorded either way, as the seed does; but a typo in the id is worth a word.
+    const knownEpisode = store.recordsSince([KIND.healthAlertPlan], 0, input.now).some((plan) => str(plan.health_id) === input.healthId);
     store.write([metadata]);
-    return { acknowledgement, metadata, indexed_metadata_stores: [...new Set(store.paths)].sort() };
+    return { acknowledgement, metadata, known_episode: knownEpisode, indexed_metadata_stores: [...new Set(store.paths)].sort() };
 }
 const ALERT_KINDS = [KIND.healthAlertPlan, KIND.healthAlertAck, KIND.connectorDelivery];
 function readAlertHistory(store, filter, page, now, lookbackHours) {
@@ -13683,7 +13685,8 @@ function renderDigestDelivery(result) {
 }
 function renderAcknowledgement(result) {
     const ack = result.acknowledgement;
-    return `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+    const line = `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+    return result.known_episode === false ? `${line}\nNote: no health-alert plan in this store has that id; check it against the notice.` : line;
 }
 function renderAlertHistory(history) {
     const items = objects(history.items);

@@ -164,7 +164,8 @@ export function renderDigestDelivery(result: JsonObject): string {
 
 export function renderAcknowledgement(result: JsonObject): string {
   const ack = result.acknowledgement as JsonObject;
-  return `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+  const line = `Recorded ${str(ack.acknowledgement_state)} of ${str(ack.health_id)} on ${str(ack.provider)} by ${str(ack.acknowledged_by)} (${str(ack.acknowledgement_id)}).`;
+  return result.known_episode === false ? `${line}\nNote: no health-alert plan in this store has that id; check it against the notice.` : line;
 }
 
 export function renderAlertHistory(history: JsonObject): string {

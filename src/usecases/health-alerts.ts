@@ -119,8 +119,10 @@ async function deliverStep(options: DeliverHealthAlertOptions, health: JsonObjec
 export function acknowledgeHealthAlert(store: EvidenceStore, input: AckInput): JsonObject {
   const acknowledgement = buildAcknowledgement(input);
   const metadata = acknowledgementRecord(acknowledgement);
+  // Recorded either way, as the seed does; but a typo in the id is worth a word.
+  const knownEpisode = store.recordsSince([KIND.healthAlertPlan], 0, input.now).some((plan) => str(plan.health_id) === input.healthId);
   store.write([metadata]);
-  return { acknowledgement, metadata, indexed_metadata_stores: [...new Set(store.paths)].sort() };
+  return { acknowledgement, metadata, known_episode: knownEpisode, indexed_metadata_stores: [...new Set(store.paths)].sort() };
 }
 
 const ALERT_KINDS = [KIND.healthAlertPlan, KIND.healthAlertAck, KIND.connectorDelivery];

@@ -366,6 +366,13 @@ describe('acknowledgements from the command line', () => {
     expect(existsSync(ws.sqlite)).toBe(false);
   });
 
+  test('an id no plan in the store has is still recorded, with a note to check it', async () => {
+    const ws = workspace();
+    const run = await cli(['release', COMMAND.ack, 'erslah-0123456789abcdef', ...ws.stores, '--provider', 'slack', '--acknowledged-by', 'me', '--now', '2026-12-01T10:00:00Z'], {});
+    expect(run.code).toBe(0);
+    expect(run.out.split('\n')[1]).toBe('Note: no health-alert plan in this store has that id; check it against the notice.');
+  });
+
   test('states are normalised ("escalated", "Dismissed") and recorded in the seed shape', async () => {
     const ws = workspace();
     const run = await cli(['release', COMMAND.ack, 'erslah-0123456789abcdef', ...ws.stores, '--provider', 'Slack', '--acknowledged-by', 'me', '--acknowledgement-state', 'Dismissed', '--external-ref', 'INC-1', '--json', '--now', '2026-12-01T10:00:00Z'], {});
