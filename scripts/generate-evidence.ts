@@ -16,12 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { failedRun, planWorkerPass } from '../src/domain/automation-run.js';
 import { normaliseThresholds } from '../src/domain/health.js';
 import { hashedId, slug } from '../src/domain/ids.js';
-import { automationRunRecord, ownerDigestRecord, retryPlanRecord, suppressionTrendRecord } from '../src/domain/metadata.js';
+import { automationRunRecord, ownerDigestRecord, retryPlanRecord, storeRecord, suppressionTrendRecord } from '../src/domain/metadata.js';
 import {
   CONTROLS_PUBLIC_SAFETY,
   DELIVERY_SOURCE,
   KIND,
-  NESTED_KEY,
   kindOf,
   objects,
   str,
@@ -225,8 +224,7 @@ export class Rng {
 
 // ───────────────────────────── record builders (reference §1.4, §2) ─────────────────────────────
 
-const STORE_DEFAULTS = { schema_version: 'cavra.evidence.metadata.v1', product: 'CAVRA' };
-
+/** The store envelope (src/domain/metadata.ts), called positionally as the builders below read best. */
 function envelope(
   kind: MetadataKind,
   sessionId: string,
@@ -236,18 +234,7 @@ function envelope(
   summary: JsonObject,
   artifact: JsonObject
 ): EvidenceRecord {
-  return {
-    ...STORE_DEFAULTS,
-    session_id: sessionId,
-    metadata_kind: kind,
-    created_at: createdAt,
-    signer,
-    decision_count: counts[0],
-    blocked_count: counts[1],
-    approval_required_count: counts[2],
-    ...summary,
-    [NESTED_KEY[kind]]: artifact
-  };
+  return storeRecord({ kind, sessionId, createdAt, signer, counts, summary, artifact });
 }
 
 export interface RouteSpec {

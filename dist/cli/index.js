@@ -862,7 +862,7 @@ exports.inspect = Symbol.for('nodejs.util.inspect.custom');
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2066);
+/* harmony import */ var _cli_program_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5594);
 
 // The `cavra` command: `cavra release <command> [flags]`.
 // A reader that stops early (`cavra … --json | head`) is not an error.
@@ -883,7 +883,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2066:
+/***/ 5594:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1039,12 +1039,16 @@ function isWorkerInput(record) {
         return WORKER_DELIVERY_SOURCES.has(str(record.connector_delivery_source));
     return WORKER_INPUT_KINDS.includes(kind);
 }
+/** Plain code-unit order, as Python sorts strings: for ids, names and map keys. */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */
 function byNewest(a, b) {
     const diff = (createdAtOf(b) ?? -Infinity) - (createdAtOf(a) ?? -Infinity);
     if (diff !== 0 && !Number.isNaN(diff))
         return diff > 0 ? 1 : -1;
-    return str(a.session_id) < str(b.session_id) ? -1 : str(a.session_id) > str(b.session_id) ? 1 : 0;
+    return compareText(str(a.session_id), str(b.session_id));
 }
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -1179,7 +1183,7 @@ function buildHealth(evidence, thresholds, now) {
     }
     if (connectorFailures > 0) {
         const detail = Object.entries(connector.byProvider)
-            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .sort(([a], [b]) => compareText(a, b))
             .map(([provider, count]) => `${provider} ${count}`)
             .join(', ');
         alerts.push({
@@ -1343,7 +1347,18 @@ class StoreError extends Error {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/error-text.ts
+// How a caught error is named in a one-line message.
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** The system error code (ENOENT, EACCES, …) where there is one: it says more than the message. */
+function errorCode(error) {
+    return error?.code ?? errorMessage(error);
+}
+
 ;// CONCATENATED MODULE: ./src/store/file-lock.ts
+
 
 
 // A lock file beside the JSON store, held only while a batch is written: two commands writing at
@@ -1372,7 +1387,7 @@ function acquireLock(path, storePath) {
         }
         catch (error) {
             if (error.code !== 'EEXIST') {
-                throw new StoreError(`${storePath}: cannot take the write lock ${path} (${error.code ?? String(error)})`);
+                throw new StoreError(`${storePath}: cannot take the write lock ${path} (${errorCode(error)})`);
             }
         }
         let holder = 0;
@@ -1396,6 +1411,7 @@ function acquireLock(path, storePath) {
 }
 
 ;// CONCATENATED MODULE: ./src/store/json-store.ts
+
 
 
 
@@ -1474,7 +1490,7 @@ class JsonEvidenceStore {
             items = new Map(this.#load());
             for (const record of records)
                 items.set(record.session_id, record);
-            const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id, b.session_id));
+            const sorted = [...items.values()].sort((a, b) => compareText(a.session_id, b.session_id));
             writeSynced(temp, serialise(sorted));
         }
         catch (error) {
@@ -1518,9 +1534,6 @@ function fileVersion(path) {
         return 'missing';
     }
 }
-function compareIds(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
 function readItems(path) {
     if (!(0,external_node_fs_.existsSync)(path))
         return [];
@@ -1529,7 +1542,7 @@ function readItems(path) {
         text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
-        throw new StoreError(`${path}: cannot read the metadata file (${error.code ?? String(error)})`);
+        throw new StoreError(`${path}: cannot read the metadata file (${errorCode(error)})`);
     }
     if (text.trim() === '')
         return [];
@@ -1587,6 +1600,7 @@ function writeSynced(path, parts) {
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/domain/ids.ts
 
+
 // Ids are `<prefix>-<first 16 hex of sha256(material)>`, the material serialised as the seed
 // serialises it (Python `json.dumps(..., sort_keys=True)`), so equal inputs give the seed's ids.
 /** Python-compatible `json.dumps(value, sort_keys=True)`: `", "` and `": "` separators, ASCII only. */
@@ -1604,7 +1618,7 @@ function pythonJson(value) {
     if (typeof value === 'object') {
         const entries = Object.entries(value)
             .filter(([, v]) => v !== undefined)
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+            .sort(([a], [b]) => compareText(a, b));
         return `{${entries.map(([k, v]) => `${asciiString(k)}: ${pythonJson(v)}`).join(', ')}}`;
     }
     return 'null';
@@ -1990,24 +2004,29 @@ function readRunDashboard(store, now, lookbackHours) {
 
 ;// CONCATENATED MODULE: ./src/domain/metadata.ts
 
-// Store records (the seed's envelopes, reference §1.4) for the artifacts this product writes.
+// Store records (the seed's envelopes, reference §1.4): the envelope counters and summary keys,
+// and the full artifact nested under the kind's key.
 const STORE_DEFAULTS = { schema_version: 'cavra.evidence.metadata.v1', product: 'CAVRA' };
-function envelope(kind, sessionId, artifact, nestedKey, counts, summary) {
+function storeRecord({ kind, sessionId, createdAt, signer, counts, summary, artifact }) {
     return {
         ...STORE_DEFAULTS,
         session_id: sessionId,
         metadata_kind: kind,
-        created_at: str(artifact.generated_at),
-        signer: str(artifact.generated_by),
+        created_at: createdAt,
+        signer,
         decision_count: counts[0],
         blocked_count: counts[1],
         approval_required_count: counts[2],
         ...summary,
-        [nestedKey]: artifact
+        [NESTED_KEY[kind]]: artifact
     };
 }
+/** The envelope of an artifact this product generated: created and signed as the artifact says. */
+function envelope(kind, sessionId, artifact, counts, summary) {
+    return storeRecord({ kind, sessionId, createdAt: str(artifact.generated_at), signer: str(artifact.generated_by), counts, summary, artifact });
+}
 function retryPlanRecord(plan) {
-    return envelope(KIND.retryPlan, str(plan.retry_plan_id), plan, 'retry_plan', [num(plan.decision_count), num(plan.suppressed_count), num(plan.retryable_count)], {
+    return envelope(KIND.retryPlan, str(plan.retry_plan_id), plan, [num(plan.decision_count), num(plan.suppressed_count), num(plan.retryable_count)], {
         retry_plan_id: plan.retry_plan_id ?? null,
         alert_level: plan.alert_level ?? null,
         retryable_count: num(plan.retryable_count),
@@ -2017,7 +2036,7 @@ function retryPlanRecord(plan) {
 }
 function suppressionTrendRecord(trend) {
     const events = num(trend.suppression_event_count);
-    return envelope(KIND.suppressionTrend, str(trend.trend_id), trend, 'suppression_trend', [events, events, 0], {
+    return envelope(KIND.suppressionTrend, str(trend.trend_id), trend, [events, events, 0], {
         trend_id: trend.trend_id ?? null,
         alert_level: trend.alert_level ?? null,
         suppression_event_count: events,
@@ -2027,7 +2046,7 @@ function suppressionTrendRecord(trend) {
 function ownerDigestRecord(digest) {
     const summary = (digest.summary ?? {});
     const unresolved = num(summary.unresolved_route_count);
-    return envelope(KIND.ownerDigest, str(digest.digest_id), digest, 'owner_digest', [unresolved, unresolved, unresolved], {
+    return envelope(KIND.ownerDigest, str(digest.digest_id), digest, [unresolved, unresolved, unresolved], {
         digest_id: digest.digest_id ?? null,
         recurrence_plan_id: digest.recurrence_plan_id ?? null,
         retry_plan_id: digest.retry_plan_id ?? null,
@@ -2038,7 +2057,7 @@ function ownerDigestRecord(digest) {
 }
 function automationRunRecord(run) {
     const summary = (run.summary ?? {});
-    return envelope(KIND.automationRun, str(run.run_id), run, 'automation_run', [num(summary.follow_up_action_count), num(summary.suppressed_retry_count), num(summary.owner_digest_count)], {
+    return envelope(KIND.automationRun, str(run.run_id), run, [num(summary.follow_up_action_count), num(summary.suppressed_retry_count), num(summary.owner_digest_count)], {
         run_id: run.run_id ?? null,
         dry_run: run.dry_run !== false,
         status: run.status ?? null,
@@ -2187,9 +2206,7 @@ function buildRetryPlan({ history, policy, now, generatedBy }) {
     };
 }
 function compareGroups(a, b) {
-    if (a.planId !== b.planId)
-        return a.planId < b.planId ? -1 : 1;
-    return a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0;
+    return compareText(a.planId, b.planId) || compareText(a.provider, b.provider);
 }
 
 ;// CONCATENATED MODULE: ./src/domain/owner-digest.ts
@@ -2229,7 +2246,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
         }
     }
     const ownerList = [...owners.values()]
-        .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0))
+        .sort((a, b) => compareText(a.owner, b.owner))
         .map((o) => ({ ...o, providers: sortedCounts(o.providers) }));
     const generatedAt = formatInstant(now);
     const digestId = hashedId('erslaescdigest', `${recurrencePlanId}|${generatedAt}`);
@@ -2259,7 +2276,7 @@ function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }) {
     };
 }
 function sortedCounts(counts) {
-    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareText(a, b)));
 }
 
 ;// CONCATENATED MODULE: ./src/domain/suppression-trend.ts
@@ -2340,7 +2357,7 @@ function suppressionRows(history) {
         }
     }
     return [...rows.values()]
-        .sort((a, b) => b.at - a.at || (a.row.route_key < b.row.route_key ? -1 : a.row.route_key > b.row.route_key ? 1 : 0))
+        .sort((a, b) => b.at - a.at || compareText(a.row.route_key, b.row.route_key))
         .map((entry) => entry.row);
 }
 function buildSuppressionTrend(input) {
@@ -12504,6 +12521,7 @@ function standardWebhookHeaders(id, timestampSeconds, body, secret) {
 
 
 
+
 // Delivers one event to several providers, each on its own (one failure never blocks another),
 // through the send ledger: an intent is written before sending and marked sent after a 2xx. A sent
 // intent is never sent again, and neither is a pending one, whose outcome an earlier process took
@@ -12582,29 +12600,27 @@ async function deliverEvent(request) {
     (0,external_node_fs_.mkdirSync)(request.outputDir, { recursive: true });
     (0,external_node_fs_.writeFileSync)(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
     const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
-    const record = {
-        schema_version: 'cavra.evidence.metadata.v1',
-        product: 'CAVRA',
-        session_id: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
-        metadata_kind: KIND.connectorDelivery,
-        created_at: generatedAt,
+    const record = storeRecord({
+        kind: KIND.connectorDelivery,
+        sessionId: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
+        createdAt: generatedAt,
         signer: request.source,
-        decision_count: 0,
-        blocked_count: failedProviders.length,
-        approval_required_count: 0,
-        connector_delivery_source: request.source,
-        event_id: request.eventId,
-        event_type: request.eventType,
-        delivery_success: success,
-        providers,
-        failed_providers: failedProviders,
-        attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
-        max_attempt_count: Math.max(...attemptCounts),
-        status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
-        delivery_evidence: evidencePath,
-        ...(request.recordExtras ?? {}),
-        delivery
-    };
+        counts: [0, failedProviders.length, 0],
+        summary: {
+            connector_delivery_source: request.source,
+            event_id: request.eventId,
+            event_type: request.eventType,
+            delivery_success: success,
+            providers,
+            failed_providers: failedProviders,
+            attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
+            max_attempt_count: Math.max(...attemptCounts),
+            status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
+            delivery_evidence: evidencePath,
+            ...(request.recordExtras ?? {})
+        },
+        artifact: delivery
+    });
     return { delivery, record, evidencePath, skipped, success };
 }
 function intentRecord(request, target, generatedAt, state, extra = {}) {
@@ -12798,6 +12814,7 @@ async function digestAndDeliver(store, recurrencePlan, retryPlan, delivery, now,
 
 
 
+
 /** The history window: the lookback counted from the start of the schedule window, so that every
  * pass inside one window reads the same records and gets the same run id. */
 function historySince(now, intervalMinutes, lookbackHours) {
@@ -12868,7 +12885,7 @@ async function runWorkerPass(options) {
 }
 /** A pass that failed after the store opened still leaves its run, so health counts the failure. */
 function recordFailure(options, passInput, error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     try {
         options.store.write([automationRunRecord(failedRun(passInput, message))]);
     }
@@ -12879,6 +12896,7 @@ function recordFailure(options, passInput, error) {
 }
 
 ;// CONCATENATED MODULE: ./src/domain/health-alert-ack.ts
+
 
 
 
@@ -12908,24 +12926,22 @@ function buildAcknowledgement(input) {
     };
 }
 function acknowledgementRecord(ack) {
-    return {
-        schema_version: 'cavra.evidence.metadata.v1',
-        product: 'CAVRA',
-        session_id: str(ack.acknowledgement_id),
-        metadata_kind: KIND.healthAlertAck,
-        created_at: str(ack.acknowledged_at),
+    return storeRecord({
+        kind: KIND.healthAlertAck,
+        sessionId: str(ack.acknowledgement_id),
+        createdAt: str(ack.acknowledged_at),
         signer: str(ack.acknowledged_by),
-        decision_count: 1,
-        blocked_count: 0,
-        approval_required_count: 0,
-        acknowledgement_id: str(ack.acknowledgement_id),
-        health_id: str(ack.health_id),
-        plan_id: ack.plan_id ?? null,
-        provider: str(ack.provider),
-        acknowledgement_state: str(ack.acknowledgement_state),
-        external_ref: ack.external_ref ?? null,
-        acknowledgement: ack
-    };
+        counts: [1, 0, 0],
+        summary: {
+            acknowledgement_id: str(ack.acknowledgement_id),
+            health_id: str(ack.health_id),
+            plan_id: ack.plan_id ?? null,
+            provider: str(ack.provider),
+            acknowledgement_state: str(ack.acknowledgement_state),
+            external_ref: ack.external_ref ?? null
+        },
+        artifact: ack
+    });
 }
 /** Plans, acknowledgements and health-alert deliveries. */
 function isHealthAlertRecord(record) {
@@ -13045,6 +13061,7 @@ function healthAlertEvent(health, plan, step, maxAlerts) {
 }
 
 ;// CONCATENATED MODULE: ./src/domain/health-alert.ts
+
 
 
 
@@ -13235,27 +13252,25 @@ function planArtifact(input, parts) {
 }
 function healthAlertPlanRecord(plan) {
     const suppressed = objects(plan.suppressed_providers);
-    return {
-        schema_version: 'cavra.evidence.metadata.v1',
-        product: 'CAVRA',
-        session_id: str(plan.plan_id),
-        metadata_kind: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-plan',
-        created_at: str(plan.generated_at),
+    return storeRecord({
+        kind: KIND.healthAlertPlan,
+        sessionId: str(plan.plan_id),
+        createdAt: str(plan.generated_at),
         signer: str(plan.generated_by),
-        decision_count: strings(plan.eligible_providers).length,
-        blocked_count: suppressed.length,
-        approval_required_count: strings(plan.acknowledgement_required_providers).length,
-        plan_id: str(plan.plan_id),
-        health_id: str(plan.health_id),
-        alert_level: str(plan.alert_level),
-        episode_state: str(plan.episode_state),
-        selected_providers: strings(plan.selected_providers),
-        suppressed_providers: suppressed.map((s) => str(s.provider)),
-        suppressed_provider_count: suppressed.length,
-        acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
-        suppression_window_minutes: num(plan.suppression_window_minutes),
-        health_alert_plan: plan
-    };
+        counts: [strings(plan.eligible_providers).length, suppressed.length, strings(plan.acknowledgement_required_providers).length],
+        summary: {
+            plan_id: str(plan.plan_id),
+            health_id: str(plan.health_id),
+            alert_level: str(plan.alert_level),
+            episode_state: str(plan.episode_state),
+            selected_providers: strings(plan.selected_providers),
+            suppressed_providers: suppressed.map((s) => str(s.provider)),
+            suppressed_provider_count: suppressed.length,
+            acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
+            suppression_window_minutes: num(plan.suppression_window_minutes)
+        },
+        artifact: plan
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/usecases/health-alerts.ts
@@ -13387,6 +13402,7 @@ class UsageError extends Error {
 
 
 
+
 /** Reads a JSON object, or YAML for `.yaml`/`.yml`, as the seed's policy and connector loader does. */
 function readObjectFile(path, flag) {
     let text;
@@ -13394,7 +13410,7 @@ function readObjectFile(path, flag) {
         text = (0,external_node_fs_.readFileSync)(path, 'utf8');
     }
     catch (error) {
-        throw new InputError(`${flag} ${path}: cannot read the file (${error.code ?? String(error)})`);
+        throw new InputError(`${flag} ${path}: cannot read the file (${errorCode(error)})`);
     }
     let parsed;
     try {
@@ -13421,13 +13437,16 @@ const retryPolicySchema = looseObject({
     backoff_multiplier: count.optional(),
     multiplier: count.optional()
 });
+/** A policy file's first problem, named by file and field, as one line. */
+function parsePolicy(schema, raw, source) {
+    const result = schema.safeParse(raw);
+    if (result.success)
+        return result.data;
+    const issue = result.error.issues[0];
+    throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+}
 function retryPolicyFrom(raw, source) {
-    const result = retryPolicySchema.safeParse(raw);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
-    }
-    const p = result.data;
+    const p = parsePolicy(retryPolicySchema, raw, source);
     return {
         maxRetryAttempts: Math.max(1, Math.floor(p.max_retry_attempts ?? p.max_retries ?? DEFAULT_RETRY_POLICY.maxRetryAttempts)),
         retryDelayMinutes: Math.max(1, p.retry_delay_minutes ?? p.delay_minutes ?? DEFAULT_RETRY_POLICY.retryDelayMinutes),
@@ -13467,12 +13486,7 @@ const routingSchema = looseObject({
 });
 /** The seed's routing policy: `rules` (else `health_alert_routing`, else `notification_routing`). */
 function routingPolicyFrom(raw, source) {
-    const result = routingSchema.safeParse(raw);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
-    }
-    const p = result.data;
+    const p = parsePolicy(routingSchema, raw, source);
     const rules = (p.rules ?? p.health_alert_routing ?? p.notification_routing ?? []).map((r, index) => ({
         rule_id: r.rule_id ?? r.id ?? `rule-${index + 1}`,
         alert_levels: (r.alert_levels ?? []).map((l) => l.toLowerCase()),
@@ -13560,7 +13574,7 @@ function renderWorkerPass(result) {
         for (const s of objects(digest.skipped_providers))
             tally(str(s.provider)).skipped.push(str(s.reason));
     }
-    for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => compareText(a, b))) {
         const parts = [`${t.sent} sent`];
         if (t.failed.length > 0)
             parts.push(`${t.failed.length} FAILED (${[...new Set(t.failed)].join('; ')})`);
@@ -13798,6 +13812,7 @@ function ackState(value) {
 
 
 
+
 const COMMAND = {
     worker: 'endpoint-remediation-sla-escalation-recurrence-automation',
     history: 'endpoint-remediation-sla-escalation-recurrence-automation-history',
@@ -13874,7 +13889,7 @@ function buildProgram(io) {
                 delivery,
                 generatedBy: flags.generatedBy,
                 retryPolicy,
-                maxDigestPlans: Math.min(25, flags.maxDigestPlans)
+                maxDigestPlans: flags.maxDigestPlans
             });
             print(flags, result, renderWorkerPass);
         });
@@ -13886,8 +13901,8 @@ function buildProgram(io) {
         .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
         .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
         .action((flags) => {
-        return withStore({ ...flags, lookbackHours: 0 }, (store) => {
-            print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset)), renderHistory);
+        return withStore({ ...flags, lookbackHours: 0 }, (store, now) => {
+            print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset), now), renderHistory);
         });
     });
     configure(withCommonOptions(release.command(COMMAND.dashboard), DEFAULT_SQLITE))
@@ -13964,7 +13979,7 @@ function buildProgram(io) {
                 retry: delivery.retry,
                 outputDir: flags.output,
                 generatedBy: flags.generatedBy,
-                maxAlerts: Math.min(100, flags.maxAlerts)
+                maxAlerts: flags.maxAlerts
             });
             print(flags, result, renderHealthAlert);
         });
@@ -14028,7 +14043,7 @@ function ensureWritableFolder(path, flag) {
         (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.W_OK);
     }
     catch (error) {
-        throw new InputError(`${flag} ${path}: cannot write there (${error.code ?? String(error)})`);
+        throw new InputError(`${flag} ${path}: cannot write there (${errorCode(error)})`);
     }
 }
 /** Commands that record what they send or acknowledge need somewhere to record it. */
@@ -14060,7 +14075,7 @@ async function runCli(argv, io) {
             io.err(`cavra: ${error.message}`);
             return 1;
         }
-        io.err(`cavra: ${error instanceof Error ? error.message : String(error)}`);
+        io.err(`cavra: ${errorMessage(error)}`);
         return 1;
     }
 }

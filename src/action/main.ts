@@ -19,6 +19,7 @@ import { runWorkerPass } from '../usecases/worker-pass.js';
 import { parseInputs, type ActionInputs } from './inputs.js';
 import { restoreEvidence, runContext, saveEvidence, type Restored, type Saved, type StateOptions } from './state.js';
 import { jobSummary, type ModeDecision } from './summary.js';
+import { errorMessage } from '../error-text.js';
 
 /** Execute only on a manual dispatch; a requested execute anywhere else is a dry run with a warning. */
 export function decideMode(requested: boolean, eventName: string): ModeDecision {
@@ -53,7 +54,7 @@ export async function run(): Promise<void> {
   try {
     await runAction();
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
   }
 }
 
@@ -88,7 +89,7 @@ async function runAction(): Promise<void> {
       selectConnectors(config, inputs.provider);
     }
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
     return;
   }
 
@@ -116,7 +117,7 @@ async function runAction(): Promise<void> {
   try {
     results = await pass(inputs, now, mode.execute, config, policies, restored.earlier);
   } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
+    failure = errorMessage(error);
     storeUnreadable = error instanceof StoreError;
   }
 
@@ -149,7 +150,7 @@ async function writeSummary(markdown: string): Promise<void> {
   try {
     await core.summary.addRaw(markdown).write();
   } catch (error) {
-    core.warning(`The job summary could not be written: ${error instanceof Error ? error.message : String(error)}`);
+    core.warning(`The job summary could not be written: ${errorMessage(error)}`);
   }
 }
 

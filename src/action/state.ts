@@ -3,6 +3,7 @@ import { DefaultArtifactClient } from '@actions/artifact';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { errorMessage } from '../error-text.js';
 
 // The evidence folder between ephemeral runners: restored from the Actions cache (a unique key per
 // run attempt, restored by prefix), else from the artifact of the newest earlier successful run of
@@ -71,10 +72,6 @@ export function cacheKey(options: StateOptions): string {
   return `${keyBase(options)}${options.run.runId}-${options.run.attempt}`;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function hasEvidence(paths: readonly string[]): boolean {
   return paths.some((path) => existsSync(path) && readdirSync(path).length > 0);
 }
@@ -96,7 +93,7 @@ export async function restoreEvidence(options: StateOptions): Promise<Restored> 
       const matched = await cache.restoreCache([...options.paths], cacheKey(options), [keyBase(options)]);
       if (matched) return restored('cache', `cache key ${matched}`);
     } catch (error) {
-      warnings.push(`Restoring the evidence from the cache failed: ${message(error)}`);
+      warnings.push(`Restoring the evidence from the cache failed: ${errorMessage(error)}`);
     }
   } else {
     warnings.push('The Actions cache service is not available to this run; looking elsewhere for the evidence.');
@@ -107,7 +104,7 @@ export async function restoreEvidence(options: StateOptions): Promise<Restored> 
       const found = await restoreFromEarlierRun(options);
       if (found) return restored('artifact', found);
     } catch (error) {
-      warnings.push(`Restoring the evidence from an earlier run's artifact failed: ${message(error)}`);
+      warnings.push(`Restoring the evidence from an earlier run's artifact failed: ${errorMessage(error)}`);
     }
   }
 
@@ -187,7 +184,7 @@ export async function saveEvidence(options: StateOptions, outputFolder: string, 
         warnings.push(`The evidence was not saved to the cache (key ${key}); the next run will fall back to this run's artifact. Check that the workflow grants actions: write.`);
       }
     } catch (error) {
-      warnings.push(`Saving the evidence to the cache failed: ${message(error)}`);
+      warnings.push(`Saving the evidence to the cache failed: ${errorMessage(error)}`);
     }
   } else {
     warnings.push('The Actions cache service is not available to this run; the evidence was not cached.');
@@ -204,7 +201,7 @@ export async function saveEvidence(options: StateOptions, outputFolder: string, 
       if (artifactId === undefined) warnings.push(`The evidence artifact ${artifactName} was uploaded without an id.`);
     }
   } catch (error) {
-    warnings.push(`Uploading the evidence artifact ${artifactName} failed: ${message(error)}`);
+    warnings.push(`Uploading the evidence artifact ${artifactName} failed: ${errorMessage(error)}`);
   }
   return { cacheKey: key, cacheSaved, artifactName, artifactId, warnings };
 }

@@ -7,6 +7,7 @@ import { EMPTY_POLICY, type RoutingPolicy } from '../domain/health-alert.js';
 import type { JsonObject } from '../domain/records.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../domain/retry-plan.js';
 import { InputError } from './errors.js';
+import { errorCode } from '../error-text.js';
 
 /** Reads a JSON object, or YAML for `.yaml`/`.yml`, as the seed's policy and connector loader does. */
 export function readObjectFile(path: string, flag: string): Record<string, unknown> {
@@ -14,7 +15,7 @@ export function readObjectFile(path: string, flag: string): Record<string, unkno
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InputError(`${flag} ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new InputError(`${flag} ${path}: cannot read the file (${errorCode(error)})`);
   }
   let parsed: unknown;
   try {
@@ -44,13 +45,16 @@ const retryPolicySchema = z.looseObject({
   multiplier: count.optional()
 });
 
+/** A policy file's first problem, named by file and field, as one line. */
+function parsePolicy<T extends z.ZodType>(schema: T, raw: unknown, source: string): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
+}
+
 export function retryPolicyFrom(raw: Record<string, unknown>, source: string): RetryPolicy {
-  const result = retryPolicySchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
-  }
-  const p = result.data;
+  const p = parsePolicy(retryPolicySchema, raw, source);
   return {
     maxRetryAttempts: Math.max(1, Math.floor(p.max_retry_attempts ?? p.max_retries ?? DEFAULT_RETRY_POLICY.maxRetryAttempts)),
     retryDelayMinutes: Math.max(1, p.retry_delay_minutes ?? p.delay_minutes ?? DEFAULT_RETRY_POLICY.retryDelayMinutes),
@@ -92,12 +96,7 @@ const routingSchema = z.looseObject({
 
 /** The seed's routing policy: `rules` (else `health_alert_routing`, else `notification_routing`). */
 export function routingPolicyFrom(raw: Record<string, unknown>, source: string): RoutingPolicy {
-  const result = routingSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new InputError(`${source}: ${issue.path.join('.') || 'policy'} ${issue.message.toLowerCase()}`);
-  }
-  const p = result.data;
+  const p = parsePolicy(routingSchema, raw, source);
   const rules = (p.rules ?? p.health_alert_routing ?? p.notification_routing ?? []).map((r, index) => ({
     rule_id: r.rule_id ?? r.id ?? `rule-${index + 1}`,
     alert_levels: (r.alert_levels ?? []).map((l) => l.toLowerCase()),

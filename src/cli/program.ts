@@ -30,6 +30,7 @@ import {
   renderWorkerPass
 } from './render.js';
 import { ackState, decimal, oneProvider, providerList, resolveNow, wholeNumber } from './values.js';
+import { errorCode, errorMessage } from '../error-text.js';
 
 export const COMMAND = {
   worker: 'endpoint-remediation-sla-escalation-recurrence-automation',
@@ -128,7 +129,7 @@ export function buildProgram(io: CliIo): Command {
           delivery,
           generatedBy: flags.generatedBy,
           retryPolicy,
-          maxDigestPlans: Math.min(25, flags.maxDigestPlans)
+          maxDigestPlans: flags.maxDigestPlans
         });
         print(flags, result, renderWorkerPass);
       });
@@ -141,8 +142,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--limit <n>', 'page size (1-500)', wholeNumber(1, 500), 50)
     .option('--offset <n>', 'records to skip', wholeNumber(0), 0)
     .action((flags) => {
-      return withStore({ ...flags, lookbackHours: 0 }, (store) => {
-        print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset)), renderHistory);
+      return withStore({ ...flags, lookbackHours: 0 }, (store, now) => {
+        print(flags, readRunHistory(store, flags.dryRun, clampPage(flags.limit, flags.offset), now), renderHistory);
       });
     });
 
@@ -233,7 +234,7 @@ export function buildProgram(io: CliIo): Command {
           retry: delivery.retry,
           outputDir: flags.output,
           generatedBy: flags.generatedBy,
-          maxAlerts: Math.min(100, flags.maxAlerts)
+          maxAlerts: flags.maxAlerts
         });
         print(flags, result, renderHealthAlert);
       });
@@ -328,7 +329,7 @@ export function ensureWritableFolder(path: string, flag: string): void {
     mkdirSync(path, { recursive: true });
     accessSync(path, constants.W_OK);
   } catch (error) {
-    throw new InputError(`${flag} ${path}: cannot write there (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new InputError(`${flag} ${path}: cannot write there (${errorCode(error)})`);
   }
 }
 
@@ -360,7 +361,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`cavra: ${error.message}`);
       return 1;
     }
-    io.err(`cavra: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`cavra: ${errorMessage(error)}`);
     return 1;
   }
 }

@@ -1,4 +1,4 @@
-import { artifactOf, num, objects, str, type JsonObject } from '../domain/records.js';
+import { artifactOf, compareText, num, objects, str, type JsonObject } from '../domain/records.js';
 
 // Short human summaries for the terminal; `--json` prints the full result instead.
 
@@ -38,7 +38,7 @@ export function renderWorkerPass(result: JsonObject): string {
     }
     for (const s of objects(digest.skipped_providers)) tally(str(s.provider)).skipped.push(str(s.reason));
   }
-  for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [provider, t] of [...byProvider.entries()].sort(([a], [b]) => compareText(a, b))) {
     const parts = [`${t.sent} sent`];
     if (t.failed.length > 0) parts.push(`${t.failed.length} FAILED (${[...new Set(t.failed)].join('; ')})`);
     if (t.skipped.length > 0) parts.push(`${t.skipped.length} not sent (${t.skipped[0]}${t.skipped.length > 1 ? `, and ${t.skipped.length - 1} more` : ''})`);

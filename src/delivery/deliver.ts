@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashedId, sha256Hex, slug, sortKeys } from '../domain/ids.js';
+import { storeRecord } from '../domain/metadata.js';
 import type { Notice } from '../domain/notice.js';
 import { KIND, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import { formatInstant, type Instant } from '../domain/time.js';
@@ -125,29 +126,27 @@ export async function deliverEvent(request: DeliverRequest): Promise<DeliverOutc
   writeFileSync(evidencePath, `${JSON.stringify(sortKeys(delivery), null, 2)}\n`);
 
   const attemptCounts = deliveries.map((d) => Number(d.attempt_count));
-  const record: EvidenceRecord = {
-    schema_version: 'cavra.evidence.metadata.v1',
-    product: 'CAVRA',
-    session_id: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
-    metadata_kind: KIND.connectorDelivery,
-    created_at: generatedAt,
+  const record = storeRecord({
+    kind: KIND.connectorDelivery,
+    sessionId: `rcd-${slug(request.eventId)}-${sha256Hex(`${request.eventId}|${generatedAt}|${providers.join(',')}`).slice(0, 12)}`,
+    createdAt: generatedAt,
     signer: request.source,
-    decision_count: 0,
-    blocked_count: failedProviders.length,
-    approval_required_count: 0,
-    connector_delivery_source: request.source,
-    event_id: request.eventId,
-    event_type: request.eventType,
-    delivery_success: success,
-    providers,
-    failed_providers: failedProviders,
-    attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
-    max_attempt_count: Math.max(...attemptCounts),
-    status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
-    delivery_evidence: evidencePath,
-    ...(request.recordExtras ?? {}),
-    delivery
-  };
+    counts: [0, failedProviders.length, 0],
+    summary: {
+      connector_delivery_source: request.source,
+      event_id: request.eventId,
+      event_type: request.eventType,
+      delivery_success: success,
+      providers,
+      failed_providers: failedProviders,
+      attempt_count: attemptCounts.reduce((a, b) => a + b, 0),
+      max_attempt_count: Math.max(...attemptCounts),
+      status_codes: Object.fromEntries(deliveries.map((d) => [String(d.provider), d.status_code ?? null])),
+      delivery_evidence: evidencePath,
+      ...(request.recordExtras ?? {})
+    },
+    artifact: delivery
+  });
   return { delivery, record, evidencePath, skipped, success };
 }
 

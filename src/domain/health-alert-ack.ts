@@ -1,4 +1,5 @@
 import { hashedId } from './ids.js';
+import { storeRecord } from './metadata.js';
 import { artifactOf, byNewest, createdAtOf, DELIVERY_SOURCE, KIND, kindOf, objects, str, strings, truthy, type EvidenceRecord, type JsonObject } from './records.js';
 import { paged, type Page } from './run-history.js';
 import { formatInstant, type Instant } from './time.js';
@@ -42,24 +43,22 @@ export function buildAcknowledgement(input: AckInput): JsonObject {
 }
 
 export function acknowledgementRecord(ack: JsonObject): EvidenceRecord {
-  return {
-    schema_version: 'cavra.evidence.metadata.v1',
-    product: 'CAVRA',
-    session_id: str(ack.acknowledgement_id),
-    metadata_kind: KIND.healthAlertAck,
-    created_at: str(ack.acknowledged_at),
+  return storeRecord({
+    kind: KIND.healthAlertAck,
+    sessionId: str(ack.acknowledgement_id),
+    createdAt: str(ack.acknowledged_at),
     signer: str(ack.acknowledged_by),
-    decision_count: 1,
-    blocked_count: 0,
-    approval_required_count: 0,
-    acknowledgement_id: str(ack.acknowledgement_id),
-    health_id: str(ack.health_id),
-    plan_id: ack.plan_id ?? null,
-    provider: str(ack.provider),
-    acknowledgement_state: str(ack.acknowledgement_state),
-    external_ref: ack.external_ref ?? null,
-    acknowledgement: ack
-  };
+    counts: [1, 0, 0],
+    summary: {
+      acknowledgement_id: str(ack.acknowledgement_id),
+      health_id: str(ack.health_id),
+      plan_id: ack.plan_id ?? null,
+      provider: str(ack.provider),
+      acknowledgement_state: str(ack.acknowledgement_state),
+      external_ref: ack.external_ref ?? null
+    },
+    artifact: ack
+  });
 }
 
 /** Plans, acknowledgements and health-alert deliveries. */

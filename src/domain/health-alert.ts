@@ -1,6 +1,7 @@
 import { hashedId, sha256Hex } from './ids.js';
 import { normaliseProvider, PROVIDERS } from './providers.js';
-import { createdAtOf, num, objects, str, strings, truthy, CONTROLS_PUBLIC_SAFETY, type JsonObject } from './records.js';
+import { storeRecord } from './metadata.js';
+import { createdAtOf, KIND, num, objects, str, strings, truthy, CONTROLS_PUBLIC_SAFETY, type EvidenceRecord, type JsonObject } from './records.js';
 import { addMinutes, formatInstant, type Instant } from './time.js';
 
 // Health-alert routing and the episode lifecycle (DESIGN.md "Health-alert lifecycle"): one
@@ -265,28 +266,26 @@ function planArtifact(input: HealthAlertInput, parts: PlanParts): JsonObject {
   };
 }
 
-export function healthAlertPlanRecord(plan: JsonObject): JsonObject & { session_id: string } {
+export function healthAlertPlanRecord(plan: JsonObject): EvidenceRecord {
   const suppressed = objects(plan.suppressed_providers);
-  return {
-    schema_version: 'cavra.evidence.metadata.v1',
-    product: 'CAVRA',
-    session_id: str(plan.plan_id),
-    metadata_kind: 'endpoint-remediation-sla-escalation-recurrence-automation-health-alert-plan',
-    created_at: str(plan.generated_at),
+  return storeRecord({
+    kind: KIND.healthAlertPlan,
+    sessionId: str(plan.plan_id),
+    createdAt: str(plan.generated_at),
     signer: str(plan.generated_by),
-    decision_count: strings(plan.eligible_providers).length,
-    blocked_count: suppressed.length,
-    approval_required_count: strings(plan.acknowledgement_required_providers).length,
-    plan_id: str(plan.plan_id),
-    health_id: str(plan.health_id),
-    alert_level: str(plan.alert_level),
-    episode_state: str(plan.episode_state),
-    selected_providers: strings(plan.selected_providers),
-    suppressed_providers: suppressed.map((s) => str(s.provider)),
-    suppressed_provider_count: suppressed.length,
-    acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
-    suppression_window_minutes: num(plan.suppression_window_minutes),
-    health_alert_plan: plan
-  };
+    counts: [strings(plan.eligible_providers).length, suppressed.length, strings(plan.acknowledgement_required_providers).length],
+    summary: {
+      plan_id: str(plan.plan_id),
+      health_id: str(plan.health_id),
+      alert_level: str(plan.alert_level),
+      episode_state: str(plan.episode_state),
+      selected_providers: strings(plan.selected_providers),
+      suppressed_providers: suppressed.map((s) => str(s.provider)),
+      suppressed_provider_count: suppressed.length,
+      acknowledgement_required_providers: strings(plan.acknowledgement_required_providers),
+      suppression_window_minutes: num(plan.suppression_window_minutes)
+    },
+    artifact: plan
+  });
 }
 

@@ -1,4 +1,4 @@
-import { KIND, artifactOf, createdAtOf, isObject, str, strings, truthy, type JsonObject } from './records.js';
+import { KIND, artifactOf, compareText, createdAtOf, isObject, str, strings, truthy, type JsonObject } from './records.js';
 import { formatInstant, wholeMinutesBetween, type Instant } from './time.js';
 
 // The worker's own health (DESIGN.md "Health"): missed runs beyond one window of grace, the
@@ -126,7 +126,7 @@ export function buildHealth(evidence: HealthEvidence, thresholds: HealthThreshol
   }
   if (connectorFailures > 0) {
     const detail = Object.entries(connector.byProvider)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .sort(([a], [b]) => compareText(a, b))
       .map(([provider, count]) => `${provider} ${count}`)
       .join(', ');
     alerts.push({

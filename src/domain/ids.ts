@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareText } from './records.js';
 
 // Ids are `<prefix>-<first 16 hex of sha256(material)>`, the material serialised as the seed
 // serialises it (Python `json.dumps(..., sort_keys=True)`), so equal inputs give the seed's ids.
@@ -13,7 +14,7 @@ export function pythonJson(value: unknown): string {
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareText(a, b));
     return `{${entries.map(([k, v]) => `${asciiString(k)}: ${pythonJson(v)}`).join(', ')}}`;
   }
   return 'null';

@@ -1,5 +1,5 @@
 import { hashedId } from './ids.js';
-import { objects, str, CONTROLS_PUBLIC_SAFETY, type JsonObject } from './records.js';
+import { compareText, objects, str, CONTROLS_PUBLIC_SAFETY, type JsonObject } from './records.js';
 import { formatInstant, type Instant } from './time.js';
 
 // One digest per recurrence plan: its unresolved routes (deliver or wait) grouped by owner, plus
@@ -55,7 +55,7 @@ export function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }
   }
 
   const ownerList = [...owners.values()]
-    .sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0))
+    .sort((a, b) => compareText(a.owner, b.owner))
     .map((o) => ({ ...o, providers: sortedCounts(o.providers) }));
   const generatedAt = formatInstant(now);
   const digestId = hashedId('erslaescdigest', `${recurrencePlanId}|${generatedAt}`);
@@ -86,5 +86,5 @@ export function buildOwnerDigest({ recurrencePlan, retryPlan, now, generatedBy }
 }
 
 export function sortedCounts(counts: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareText(a, b)));
 }

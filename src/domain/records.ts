@@ -80,11 +80,16 @@ export function isWorkerInput(record: JsonObject): boolean {
   return (WORKER_INPUT_KINDS as readonly string[]).includes(kind);
 }
 
+/** Plain code-unit order, as Python sorts strings: for ids, names and map keys. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Newest first by creation instant; ties broken by `session_id` so the order is total. */
 export function byNewest(a: JsonObject, b: JsonObject): number {
   const diff = (createdAtOf(b) ?? -Infinity) - (createdAtOf(a) ?? -Infinity);
   if (diff !== 0 && !Number.isNaN(diff)) return diff > 0 ? 1 : -1;
-  return str(a.session_id) < str(b.session_id) ? -1 : str(a.session_id) > str(b.session_id) ? 1 : 0;
+  return compareText(str(a.session_id), str(b.session_id));
 }
 
 export function isObject(value: unknown): value is JsonObject {

@@ -3,6 +3,7 @@ import {
   DELIVERY_SOURCE,
   KIND,
   artifactOf,
+  compareText,
   createdAtOf,
   kindOf,
   objects,
@@ -170,6 +171,5 @@ export function buildRetryPlan({ history, policy, now, generatedBy }: RetryPlanI
 }
 
 function compareGroups(a: { planId: string; provider: string }, b: { planId: string; provider: string }): number {
-  if (a.planId !== b.planId) return a.planId < b.planId ? -1 : 1;
-  return a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0;
+  return compareText(a.planId, b.planId) || compareText(a.provider, b.provider);
 }

@@ -3,6 +3,7 @@ import { sortedCounts } from './owner-digest.js';
 import {
   KIND,
   artifactOf,
+  compareText,
   createdAtOf,
   isObject,
   kindOf,
@@ -90,7 +91,7 @@ export function suppressionRows(history: readonly JsonObject[]): TrendRow[] {
     }
   }
   return [...rows.values()]
-    .sort((a, b) => b.at - a.at || (a.row.route_key < b.row.route_key ? -1 : a.row.route_key > b.row.route_key ? 1 : 0))
+    .sort((a, b) => b.at - a.at || compareText(a.row.route_key, b.row.route_key))
     .map((entry) => entry.row);
 }
 

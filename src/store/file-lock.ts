@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { StoreError } from './evidence-store.js';
+import { errorCode } from '../error-text.js';
 
 // A lock file beside the JSON store, held only while a batch is written: two commands writing at
 // once (a scheduled pass and an operator's acknowledgement) take turns instead of losing records.
@@ -28,7 +29,7 @@ export function acquireLock(path: string, storePath: string): () => void {
       return () => rmSync(path, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new StoreError(`${storePath}: cannot take the write lock ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+        throw new StoreError(`${storePath}: cannot take the write lock ${path} (${errorCode(error)})`);
       }
     }
     let holder = 0;

@@ -1,9 +1,10 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { byNewest, createdAtOf, isObject, kindOf, type EvidenceRecord, type JsonObject } from '../domain/records.js';
+import { byNewest, compareText, createdAtOf, isObject, kindOf, type EvidenceRecord, type JsonObject } from '../domain/records.js';
 import type { Instant } from '../domain/time.js';
 import { NO_LIMIT, StoreError, type EvidenceStore } from './evidence-store.js';
 import { acquireLock } from './file-lock.js';
+import { errorCode } from '../error-text.js';
 
 // `metadata.json`: the seed's `{"items": [...]}`, sorted by session_id. A missing or empty file,
 // `[]` and `{"items": []}` read as empty; writes go to a synced temp file renamed over the old one.
@@ -81,7 +82,7 @@ export class JsonEvidenceStore implements EvidenceStore {
       if (fileVersion(this.path) !== this.#readVersion) this.#items = undefined;
       items = new Map(this.#load());
       for (const record of records) items.set(record.session_id, record);
-      const sorted = [...items.values()].sort((a, b) => compareIds(a.session_id as string, b.session_id as string));
+      const sorted = [...items.values()].sort((a, b) => compareText(a.session_id as string, b.session_id as string));
       writeSynced(temp, serialise(sorted));
     } catch (error) {
       rmSync(temp, { force: true });
@@ -125,9 +126,6 @@ function fileVersion(path: string): string {
   }
 }
 
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function readItems(path: string): JsonObject[] {
   if (!existsSync(path)) return [];
@@ -135,7 +133,7 @@ function readItems(path: string): JsonObject[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new StoreError(`${path}: cannot read the metadata file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new StoreError(`${path}: cannot read the metadata file (${errorCode(error)})`);
   }
   if (text.trim() === '') return [];
   let parsed: unknown;

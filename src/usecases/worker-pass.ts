@@ -5,6 +5,7 @@ import type { RetryPolicy } from '../domain/retry-plan.js';
 import { addMinutes, type Instant } from '../domain/time.js';
 import { StoreError, type EvidenceStore } from '../store/evidence-store.js';
 import { deliverOwnerDigest, type DigestDelivery } from './owner-digest-delivery.js';
+import { errorMessage } from '../error-text.js';
 
 export interface WorkerPassOptions {
   store: EvidenceStore;
@@ -98,7 +99,7 @@ export async function runWorkerPass(options: WorkerPassOptions): Promise<WorkerP
 
 /** A pass that failed after the store opened still leaves its run, so health counts the failure. */
 function recordFailure(options: WorkerPassOptions, passInput: Parameters<typeof failedRun>[0], error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   try {
     options.store.write([automationRunRecord(failedRun(passInput, message))]);
   } catch {
