@@ -196,6 +196,8 @@ describe('replay', () => {
     const health = JSON.parse((await cli(['release', COMMAND.health, '--metadata-json', json, '--sqlite', sqlite, '--json', '--now', '2026-12-01T10:30:00Z'])).out);
     // As of 10:30 the 12:00 run does not exist: the 09:00 run is 90 minutes old, floor(90 / 30) − 1 = 2 missed.
     expect([health.latest_run_at, health.latest_run_age_minutes, health.missed_run_count, health.run_count]).toEqual(['2026-12-01T09:00:00+00:00', 90, 2, 1]);
+    const history = JSON.parse((await cli(['release', COMMAND.history, '--metadata-json', json, '--sqlite', sqlite, '--json', '--now', '2026-12-01T10:30:00Z'])).out);
+    expect([history.total, history.items[0].created_at]).toEqual([1, '2026-12-01T09:00:00+00:00']);
   });
 });
 
